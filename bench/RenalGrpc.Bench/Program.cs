@@ -1,0 +1,21 @@
+using RenalGrpc.Bench;
+
+// Every benchmark section; run all, or name some on the command line.
+IBenchmark[] all =
+[
+];
+
+var selected = args.Length == 0 ? all : all.Where(b => args.Contains(b.Name)).ToArray();
+if (selected.Length == 0)
+{
+    Console.Error.WriteLine($"unknown benchmark; choose from: {string.Join(", ", all.Select(b => b.Name))}");
+    return 2;
+}
+var root = AppContext.BaseDirectory;
+while (!File.Exists(Path.Combine(root, "RenalGrpc.sln"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
+var scratch = Path.Combine(Path.GetTempPath(), "renal-bench");
+Directory.CreateDirectory(scratch);
+var context = new BenchmarkContext(scratch, root);
+Console.WriteLine($"RenalGrpc benchmarks, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+foreach (var b in selected) await b.RunAsync(context, CancellationToken.None);
+return 0;
