@@ -65,7 +65,7 @@ public static class LesionMeasurements
             {
                 int index = rowEnds[n];
                 int i = index % size.I, j = index / size.I % size.J, k = index / (size.I * size.J);
-                points[n] = geometry.IndexToPhysical(i, j, k);
+                points[n] = geometry.Origin + toPhysical * new Vec3(i, j, k);
                 min = Vec3.Min(min, points[n]);
                 max = Vec3.Max(max, points[n]);
             }
