@@ -39,6 +39,9 @@ internal sealed class ResampleBenchmark : IBenchmark
         double label6Ms = BestOf(() => six = ConnectedComponents.Label(mask, Size, Connectivity.Six));
         double label26Ms = BestOf(() => twentySix = ConnectedComponents.Label(mask, Size, Connectivity.TwentySix));
 
+        IReadOnlyList<ComponentMeasurement>? measured = null;
+        double measureMs = BestOf(() => measured = LesionMeasurements.Measure(twentySix!, geometry, ct));
+
         var script = Path.Combine(context.RepositoryRoot, "bench", "resample_reference.py");
         string Invariant(double v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var output = RunPython(script, volumePath, $"{Size.I}", $"{Size.J}", $"{Size.K}",
@@ -55,6 +58,7 @@ internal sealed class ResampleBenchmark : IBenchmark
         table.Add("resample (VolumeResampler.ToSpacing)", resampleMs, r.GetProperty("zoom_ms").GetDouble(), "scipy.ndimage.zoom order=1 grid_mode");
         table.Add($"label 6-conn ({six!.ComponentCount} comps)", label6Ms, r.GetProperty("label6_ms").GetDouble(), $"scipy.ndimage.label ({r.GetProperty("label6_count").GetInt32()} comps)");
         table.Add($"label 26-conn ({twentySix!.ComponentCount} comps)", label26Ms, r.GetProperty("label26_ms").GetDouble(), $"scipy.ndimage.label ({r.GetProperty("label26_count").GetInt32()} comps)");
+        table.Add($"measure {measured!.Count} comps (incl. diameters)", measureMs, r.GetProperty("measure_ms").GetDouble(), "scipy sum/center_of_mass/find_objects/mean/std");
         table.Print(Console.Out);
         Console.WriteLine($"largest |ours - scipy map_coordinates| over {o.VoxelCount} output voxels: {worst} HU; best of {Runs} runs for RenalGrpc, one run for scipy");
     }

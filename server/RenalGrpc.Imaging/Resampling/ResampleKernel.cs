@@ -26,7 +26,9 @@ internal static class ResampleKernel
             {
                 var row = target.Slice(((k * targetSize.J) + j) * rowLength, rowLength);
                 var start = mapping.Offset + mapping.StepJ * j + mapping.StepK * k;
-                if (interpolation == Interpolation.Linear)
+                if (interpolation == Interpolation.Linear && mapping.StepI.Y == 0 && mapping.StepI.Z == 0)
+                    LinearRowAlongI(source, sourceSize, limits, row, start, mapping.StepI.X, outside);
+                else if (interpolation == Interpolation.Linear)
                     LinearRow(source, sourceSize, limits, row, start, mapping.StepI, outside);
                 else
                     NearestRow(source, sourceSize, limits, row, start, mapping.StepI, outside);
@@ -62,6 +64,49 @@ internal static class ResampleKernel
             double c10 = Lerp(Read(ref s, b + nextJ), Read(ref s, b + nextJ + nextI), fx);
             double c01 = Lerp(Read(ref s, b + nextK), Read(ref s, b + nextK + nextI), fx);
             double c11 = Lerp(Read(ref s, b + nextK + nextJ), Read(ref s, b + nextK + nextJ + nextI), fx);
+            row[i] = FromDouble<T>(Lerp(Lerp(c00, c10, fy), Lerp(c01, c11, fy), fz));
+        }
+    }
+
+    /// <summary>
+    /// Fast path when the target row runs along the source's i axis (axis-aligned grids, the usual
+    /// case): j, k and their weights are fixed for the whole row, so each voxel only moves along i.
+    /// </summary>
+    private static void LinearRowAlongI<T>(ReadOnlySpan<T> source, GridSize size, in SourceLimits limits, Span<T> row,
+        Vec3 start, double dx, T outside) where T : unmanaged, INumberBase<T>
+    {
+        double y = start.Y, z = start.Z;
+        if (!(y >= limits.LowY && y <= limits.HighY && z >= limits.LowZ && z <= limits.HighZ))
+        {
+            row.Fill(outside);
+            return;
+        }
+        int strideJ = size.I, strideK = size.I * size.J;
+        int nextI = size.I > 1 ? 1 : 0, nextJ = size.J > 1 ? strideJ : 0, nextK = size.K > 1 ? strideK : 0;
+        double cy = y < 0 ? 0 : (y > limits.MaxY ? limits.MaxY : y);
+        double cz = z < 0 ? 0 : (z > limits.MaxZ ? limits.MaxZ : z);
+        int y0 = Math.Min((int)cy, limits.LastBaseY), z0 = Math.Min((int)cz, limits.LastBaseZ);
+        double fy = cy - y0, fz = cz - z0;
+        ref T r00 = ref Unsafe.Add(ref MemoryMarshal.GetReference(source), z0 * strideK + y0 * strideJ);
+        ref T r10 = ref Unsafe.Add(ref r00, nextJ);
+        ref T r01 = ref Unsafe.Add(ref r00, nextK);
+        ref T r11 = ref Unsafe.Add(ref r00, nextK + nextJ);
+        double x = start.X;
+        for (int i = 0; i < row.Length; i++, x += dx)
+        {
+            if (!(x >= limits.LowX && x <= limits.HighX))
+            {
+                row[i] = outside;
+                continue;
+            }
+            double cx = x < 0 ? 0 : (x > limits.MaxX ? limits.MaxX : x);
+            int x0 = Math.Min((int)cx, limits.LastBaseX);
+            double fx = cx - x0;
+            int x1 = x0 + nextI;
+            double c00 = Lerp(Read(ref r00, x0), Read(ref r00, x1), fx);
+            double c10 = Lerp(Read(ref r10, x0), Read(ref r10, x1), fx);
+            double c01 = Lerp(Read(ref r01, x0), Read(ref r01, x1), fx);
+            double c11 = Lerp(Read(ref r11, x0), Read(ref r11, x1), fx);
             row[i] = FromDouble<T>(Lerp(Lerp(c00, c10, fy), Lerp(c01, c11, fy), fz));
         }
     }
