@@ -8,6 +8,7 @@ import json
 import math
 import os
 import random
+import subprocess
 import sys
 
 import numpy as np
@@ -187,7 +188,11 @@ def signed12(out):
     set_pixels(ds, stored, bits_stored=12, signed=False)
     ds.PixelRepresentation = 1
     ds.save_as(path, write_like_original=False)
-    return {"file": path}
+    # The same pixels JPEG-LS compressed by dcmtk: GDCM sign-extends native and RLE samples
+    # itself, but not those its JPEG-LS (and JPEG 2000) decoders return.
+    jpegls = os.path.join(out, "signed12_jpegls.dcm")
+    subprocess.run(["dcmcjpls", path, jpegls], check=True, capture_output=True)
+    return {"file": path, "file_jpegls": jpegls}
 
 
 def main():
