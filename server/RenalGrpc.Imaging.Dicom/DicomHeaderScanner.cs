@@ -14,6 +14,14 @@ internal static class DicomHeaderScanner
     /// <summary>The header, or null when the file is not DICOM or holds no image.</summary>
     public static DicomFileHeader? TryScan(string path)
     {
+        try
+        {
+            if (DicomFileSniffer.Sniff(path) != SniffedKind.Candidate) return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ImageFormatException(path, $"cannot be read: {e.Message}", e);
+        }
         using var reader = new Reader();
         reader.SetFileName(path);
         var skip = new TagSetType();
