@@ -4,6 +4,7 @@ using RenalGrpc.Bench;
 IBenchmark[] all =
 [
     new ResampleBenchmark(),
+    new DicomBenchmark(),
 ];
 
 var selected = args.Length == 0 ? all : all.Where(b => args.Contains(b.Name)).ToArray();
