@@ -18,7 +18,7 @@ internal static class NiftiReader
         long needed = size.VoxelCount * NiftiDataTypes.DecodableBytesPerVoxel(dataType);
         if (needed > Array.MaxLength)
             throw new ImageFormatException(path, $"a {size} {dataType} volume ({needed} bytes) is larger than one buffer can hold");
-        if (rawLength is { } length && header.DataOffset + needed > length)
+        if (rawLength is { } length && header.DataOffset > length - needed)
             throw new ImageFormatException(path,
                 $"file is truncated or its header lies about the data size: {length} bytes, but {size} {NiftiDataTypes.Describe((short)dataType)} voxels at offset {header.DataOffset} need {header.DataOffset + needed}");
         SkipTo(stream, header.HeaderSize, header.DataOffset, path);
