@@ -17,6 +17,9 @@ public static class NiftiFile
         return NiftiReader.Read(path, options ?? NiftiReadOptions.Default);
     }
 
+    /// <summary>zlib level used for .nii.gz output (chosen by measurement, see NiftiWriter).</summary>
+    public const int GzipLevel = NiftiWriter.GzipLevel;
+
     /// <summary>Writes NIfTI-1 with sform = qform (scanner), gzip-compressed when the path ends in .gz.</summary>
     public static void Write(Volume volume, string path)
     {
