@@ -8,9 +8,11 @@ internal static class NiftiReader
     /// <summary>FileStream buffer: big reads keep the gzip decoder fed without a syscall per 4 KB.</summary>
     private const int FileBufferSize = 1 << 20;
 
+    private const long MaxDeflateRatio = 1100;
+
     public static Volume Read(string path, NiftiReadOptions options)
     {
-        using var stream = OpenDecoded(path, out long? rawLength);
+        using var stream = OpenDecoded(path, out long? rawLength, out long fileLength);
         var header = ReadHeader(stream, path);
         var (size, dataType) = CheckLayout(header, options, path);
         var geometry = NiftiAffine.ToGeometry(header, size, path);
@@ -21,6 +23,11 @@ internal static class NiftiReader
         if (rawLength is { } length && header.DataOffset > length - needed)
             throw new ImageFormatException(path,
                 $"file is truncated or its header lies about the data size: {length} bytes, but {size} {NiftiDataTypes.Describe((short)dataType)} voxels at offset {header.DataOffset} need {header.DataOffset + needed}");
+        // Deflate cannot expand data more than ~1032:1, so a tiny .gz whose header claims gigabytes
+        // is refused before the buffer is allocated.
+        if (rawLength is null && needed / MaxDeflateRatio > fileLength)
+            throw new ImageFormatException(path,
+                $"file is truncated or its header lies about the data size: {fileLength} compressed bytes cannot hold the {needed} bytes of {size} voxels");
         SkipTo(stream, header.HeaderSize, header.DataOffset, path);
         var raw = GC.AllocateUninitializedArray<byte>((int)needed);
         int got = ReadFully(stream, raw, path);
@@ -33,7 +40,7 @@ internal static class NiftiReader
 
     public static NiftiHeader ReadHeaderOnly(string path)
     {
-        using var stream = OpenDecoded(path, out _);
+        using var stream = OpenDecoded(path, out _, out _);
         return ReadHeader(stream, path);
     }
 
@@ -48,7 +55,7 @@ internal static class NiftiReader
     /// The file, decompressed when it starts with the gzip magic. rawLength is the file length for
     /// uncompressed files, so a short file is reported before reading it.
     /// </summary>
-    private static Stream OpenDecoded(string path, out long? rawLength)
+    private static Stream OpenDecoded(string path, out long? rawLength, out long fileLength)
     {
         FileStream file;
         try
@@ -59,6 +66,7 @@ internal static class NiftiReader
         {
             throw new ImageFormatException(path, "file not found", e);
         }
+        fileLength = file.Length;
         Span<byte> magic = stackalloc byte[2];
         int n = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         file.Position = 0;

@@ -26,7 +26,7 @@ internal static class NiftiWriter
     public static void Write(Volume volume, string path)
     {
         ArgumentNullException.ThrowIfNull(volume);
-        var header = BuildHeader(volume);
+        var header = BuildHeader(volume, path);
         // Written next to the target and renamed, so a failed write never leaves a half file behind
         // under the real name.
         string temporary = path + ".partial-" + Environment.ProcessId + "-" + Environment.CurrentManagedThreadId;
@@ -67,7 +67,7 @@ internal static class NiftiWriter
     }
 
     /// <summary>The 348-byte header plus the 4-byte "no extensions" flag.</summary>
-    public static byte[] BuildHeader(Volume volume)
+    public static byte[] BuildHeader(Volume volume, string path)
     {
         var g = volume.Geometry;
         var bytes = new byte[VoxOffset];
@@ -81,7 +81,7 @@ internal static class NiftiWriter
         short[] dim = [3, (short)0, (short)0, (short)0, 1, 1, 1, 1];
         for (int n = 0; n < 8; n++)
         {
-            short value = n is >= 1 and <= 3 ? CheckedDim(g.Size[n - 1]) : dim[n];
+            short value = n is >= 1 and <= 3 ? CheckedDim(g.Size[n - 1], path) : dim[n];
             BinaryPrimitives.WriteInt16LittleEndian(span[(40 + 2 * n)..], value);
         }
         BinaryPrimitives.WriteInt16LittleEndian(span[70..], (short)type);
@@ -109,9 +109,9 @@ internal static class NiftiWriter
         return bytes;
     }
 
-    private static short CheckedDim(int extent) => extent <= short.MaxValue
+    private static short CheckedDim(int extent, string path) => extent <= short.MaxValue
         ? (short)extent
-        : throw new ImagingException($"NIfTI-1 dims are int16: an axis of {extent} voxels cannot be stored");
+        : throw new ImageFormatException(path, $"NIfTI-1 dims are int16: an axis of {extent} voxels cannot be stored");
 
     private static Matrix3 Diagonal(Vec3 v) => new(v.X, 0, 0, 0, v.Y, 0, 0, 0, v.Z);
 

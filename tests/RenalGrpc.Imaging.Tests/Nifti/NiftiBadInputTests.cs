@@ -68,6 +68,18 @@ public sealed class NiftiBadInputTests : IDisposable
         AssertRefused(path, "header lies about the data size");
     }
 
+    [Fact]
+    public void TinyGzipClaimingGigabytesIsRefusedBeforeAllocating()
+    {
+        var plain = WriteGood("giant.nii", VoxelType.Float32);
+        for (int axis = 1; axis <= 3; axis++) NiftiFilePatch.Int16(plain, 40 + 2 * axis, 700); // 1.4 GB of float32
+        var path = plain + ".gz";
+        using (var output = File.Create(path))
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest))
+            gzip.Write(File.ReadAllBytes(plain));
+        AssertRefused(path, "compressed bytes cannot hold");
+    }
+
     [Theory]
     [InlineData(float.NaN, "pixdim[2] = NaN")]
     [InlineData(0f, "pixdim[2] = 0")]

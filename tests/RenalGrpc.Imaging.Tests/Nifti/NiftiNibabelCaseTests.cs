@@ -64,8 +64,8 @@ public sealed class NiftiNibabelCaseTests(NibabelCasesFixture cases) : IClassFix
     public void WithoutFormsTheGridIsPixdimOnly()
     {
         // nibabel's affine for a file with qform_code = sform_code = 0 is its "base affine": x
-        // flipped and the origin moved to the grid centre. The NIfTI spec's method 1 (which ITK's
-        // reader also follows) is pixdim scaling with the origin at voxel 0 and no flip, in RAS.
+        // flipped and the origin moved to the grid centre. The NIfTI spec's method 1 (as in niftilib's
+        // nifti1_io.c) is pixdim scaling with the origin at voxel 0 and no flip, in RAS.
         var volume = NiftiFile.Read(cases.FilePath("noforms.nii"));
         Assert.Equal(new Vec3(1.5, 2.0, 3.0), volume.Geometry.Spacing);
         Assert.Equal(Vec3.Zero, volume.Geometry.Origin);
