@@ -5,6 +5,7 @@ IBenchmark[] all =
 [
     new ResampleBenchmark(),
     new DicomBenchmark(),
+    new NiftiBenchmark(),
 ];
 
 var selected = args.Length == 0 ? all : all.Where(b => args.Contains(b.Name)).ToArray();
