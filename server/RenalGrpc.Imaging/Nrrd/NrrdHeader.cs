@@ -52,9 +52,6 @@ internal sealed class NrrdHeader
     public string[]? Words(string field) =>
         Get(field)?.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
 
-    public string? KeyValue(string key) =>
-        KeyValues.LastOrDefault(kv => kv.Key == key) is { Key: not null } kv ? kv.Value : null;
-
     public ImageFormatException Problem(string problem, Exception? inner = null) => new(Path, problem, inner);
 
     /// <summary>

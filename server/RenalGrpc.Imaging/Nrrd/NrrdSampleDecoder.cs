@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace RenalGrpc.Imaging.Nrrd;
 
@@ -15,7 +14,7 @@ internal static class NrrdSampleDecoder
     public static byte[] DecodeBinary(byte[] samples, NrrdScalarType type, bool bigEndian)
     {
         var target = type.ToVoxelType();
-        bool sameLayout = (int)type.Size() == target.BytesPerVoxel() && IsKeptAsIs(type);
+        bool sameLayout = type.Size() == target.BytesPerVoxel() && IsKeptAsIs(type);
         if (sameLayout && (!bigEndian || type.Size() == 1)) return samples;
         if (sameLayout)
         {
@@ -61,8 +60,6 @@ internal static class NrrdSampleDecoder
         }
         return result;
     }
-
-    public static string AsciiText(byte[] bytes) => Encoding.ASCII.GetString(bytes);
 
     private static bool IsKeptAsIs(NrrdScalarType type) =>
         type is NrrdScalarType.UInt8 or NrrdScalarType.Int16 or NrrdScalarType.UInt16 or NrrdScalarType.Float32;
