@@ -1,0 +1,68 @@
+using RenalGrpc.Imaging;
+using RenalGrpc.Imaging.Dicom;
+using RenalGrpc.Imaging.Nifti;
+
+namespace RenalGrpc.Cli;
+
+/// <summary>File formats the CLI reads and writes, chosen by path.</summary>
+internal enum VolumeFormat
+{
+    Nifti,
+    Nrrd,
+    SegNrrd,
+    Dicom,
+}
+
+/// <summary>
+/// The one place the CLI turns a path into a volume and back: NIfTI, NRRD, Slicer .seg.nrrd and
+/// DICOM (a folder or a file) by name, so every command accepts the same inputs.
+/// </summary>
+internal static class VolumeFiles
+{
+    public static VolumeFormat FormatOf(string path)
+    {
+        if (Directory.Exists(path)) return VolumeFormat.Dicom;
+        var name = Path.GetFileName(path).ToLowerInvariant();
+        if (name.EndsWith(".seg.nrrd", StringComparison.Ordinal)) return VolumeFormat.SegNrrd;
+        if (name.EndsWith(".nii", StringComparison.Ordinal) || name.EndsWith(".nii.gz", StringComparison.Ordinal)) return VolumeFormat.Nifti;
+        if (name.EndsWith(".nrrd", StringComparison.Ordinal) || name.EndsWith(".nhdr", StringComparison.Ordinal)) return VolumeFormat.Nrrd;
+        if (name.EndsWith(".dcm", StringComparison.Ordinal) || !name.Contains('.')) return VolumeFormat.Dicom;
+        throw new ImageFormatException(path, "unknown file type (expected .nii, .nii.gz, .nrrd, .nhdr, .seg.nrrd, .dcm or a DICOM folder)");
+    }
+
+    /// <summary>Reads any supported input; <paramref name="dicomSeries"/> picks one series of a DICOM folder.</summary>
+    public static Volume Read(string path, string? dicomSeries = null, bool firstVolumeOf4D = false)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new ImageFormatException(path, "no such file or folder");
+        try
+        {
+            return ReadByFormat(path, dicomSeries, firstVolumeOf4D);
+        }
+        catch (ImageFormatException ex) when (ex.Problem.Contains("FirstVolumeOf4D", StringComparison.Ordinal))
+        {
+            throw new ImageFormatException(path, "a 4-D file; pass --first-volume to read its first volume");
+        }
+    }
+
+    private static Volume ReadByFormat(string path, string? dicomSeries, bool firstVolumeOf4D)
+    {
+        return FormatOf(path) switch
+        {
+            VolumeFormat.Nifti => NiftiFile.Read(path, new NiftiReadOptions { FirstVolumeOf4D = firstVolumeOf4D }),
+            VolumeFormat.Nrrd => throw new CliUsageException("NRRD: TEMP"),
+            VolumeFormat.SegNrrd => throw new CliUsageException("NRRD: TEMP"),
+            _ => DicomSeriesReader.Read(path, new DicomReadOptions { SeriesInstanceUid = dicomSeries }),
+        };
+    }
+
+    public static void Write(Volume volume, string path)
+    {
+        switch (FormatOf(path))
+        {
+            case VolumeFormat.Nifti: NiftiFile.Write(volume, path); break;
+            
+            
+            default: throw new CliUsageException($"{path}: DICOM output is not supported; write .nii.gz, .nrrd or .seg.nrrd");
+        }
+    }
+}
