@@ -8,6 +8,8 @@ internal static class CommandDispatcher
     // Every sub-command, in the order `renal --help` lists them.
     private static readonly ICliCommand[] Commands =
     [
+        new InspectCommand(),
+        new ConvertCommand(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)

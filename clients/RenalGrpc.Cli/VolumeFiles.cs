@@ -1,6 +1,7 @@
 using RenalGrpc.Imaging;
 using RenalGrpc.Imaging.Dicom;
 using RenalGrpc.Imaging.Nifti;
+using RenalGrpc.Imaging.Nrrd;
 
 namespace RenalGrpc.Cli;
 
@@ -49,8 +50,8 @@ internal static class VolumeFiles
         return FormatOf(path) switch
         {
             VolumeFormat.Nifti => NiftiFile.Read(path, new NiftiReadOptions { FirstVolumeOf4D = firstVolumeOf4D }),
-            VolumeFormat.Nrrd => throw new CliUsageException("NRRD: TEMP"),
-            VolumeFormat.SegNrrd => throw new CliUsageException("NRRD: TEMP"),
+            VolumeFormat.Nrrd => NrrdFile.Read(path),
+            VolumeFormat.SegNrrd => SegNrrdFile.Read(path).Labels,
             _ => DicomSeriesReader.Read(path, new DicomReadOptions { SeriesInstanceUid = dicomSeries }),
         };
     }
@@ -60,8 +61,8 @@ internal static class VolumeFiles
         switch (FormatOf(path))
         {
             case VolumeFormat.Nifti: NiftiFile.Write(volume, path); break;
-            
-            
+            case VolumeFormat.Nrrd: NrrdFile.Write(volume, path); break;
+            case VolumeFormat.SegNrrd: SegNrrdFile.Write(LabelSegmentation.FromLabelMap(volume, path), path); break;
             default: throw new CliUsageException($"{path}: DICOM output is not supported; write .nii.gz, .nrrd or .seg.nrrd");
         }
     }
