@@ -8,6 +8,27 @@ public static class DebianTestData
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
+    /// <summary>
+    /// Several test assemblies run in parallel processes and may want the same package: an
+    /// exclusive lock file serialises them across processes (the semaphore within one).
+    /// </summary>
+    private static FileStream AcquireProcessLock()
+    {
+        Directory.CreateDirectory(RepositoryPaths.TestDataCache);
+        var lockPath = Path.Combine(RepositoryPaths.TestDataCache, ".lock");
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 1200)
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
+
     /// <summary>Folder the package's files were extracted into (its usr/, etc/ ... below it).</summary>
     public static string Extract(string package)
     {
@@ -15,6 +36,7 @@ public static class DebianTestData
         var done = Path.Combine(target, ".extracted");
         if (File.Exists(done)) return target;
         Gate.Wait();
+        using var processLock = AcquireProcessLock();
         try
         {
             if (File.Exists(done)) return target;
