@@ -3,6 +3,7 @@ using RenalGrpc.Bench;
 // Every benchmark section; run all, or name some on the command line.
 IBenchmark[] all =
 [
+    new ResampleBenchmark(),
 ];
 
 var selected = args.Length == 0 ? all : all.Where(b => args.Contains(b.Name)).ToArray();
