@@ -12,8 +12,8 @@ public sealed record PreprocessedPhase(Tensor Image, PreprocessingRecord Record)
 }
 
 /// <summary>
-/// Turns a CT phase volume into network input: trilinear resampling of the whole field of view to
-/// the model spacing, clip + z-score, and padding up to a minimum shape (the tile) so the
+/// Turns a CT phase volume into network input: clip + z-score, trilinear resampling of the whole
+/// field of view to the model spacing, and padding up to a minimum shape (the tile) so the
 /// sliding window never pads with a value the network never saw.
 /// </summary>
 public sealed class PhasePreprocessor
@@ -45,14 +45,16 @@ public sealed class PhasePreprocessor
     public PreprocessedPhase Run(Volume volume)
     {
         ArgumentNullException.ThrowIfNull(volume);
-        var floats = volume.VoxelType == VoxelType.Float32 ? volume : Volume.FromVoxels<float>(volume.Geometry, volume.ToFloatArray());
+        // Clip and z-score BEFORE resampling, as nnU-Net does: interpolating raw HU would let
+        // -1000 HU air drag thin structures next to it below the window.
+        var normalized = volume.ToFloatArray();
+        for (int n = 0; n < normalized.Length; n++) normalized[n] = Normalization.Apply(normalized[n]);
+        var floats = Volume.FromVoxels<float>(volume.Geometry, normalized);
         var target = VolumeResampler.ResampledGeometry(volume.Geometry, ModelSpacing);
         var resampled = target.IsSameGrid(volume.Geometry, 1e-6, 1e-9)
             ? floats
             : VolumeResampler.ToSpacing(floats, ModelSpacing, Interpolation.Linear);
-
         var values = resampled.Voxels<float>().ToArray();
-        for (int n = 0; n < values.Length; n++) values[n] = Normalization.Apply(values[n]);
 
         var size = resampled.Geometry.Size;
         var shape = new[] { size.K, size.J, size.I };
