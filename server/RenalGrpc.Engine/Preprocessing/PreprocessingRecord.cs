@@ -13,6 +13,7 @@ public sealed record IntensityNormalization(double ClipMin, double ClipMax, doub
     public float Apply(double hu) => (float)((Math.Clamp(hu, ClipMin, ClipMax) - Mean) / StandardDeviation);
 
     /// <summary>What air, fat and anything below the window become: the value used for padding.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public float Lowest => Apply(ClipMin);
 
     public void Validate()
