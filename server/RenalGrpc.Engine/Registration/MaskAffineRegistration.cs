@@ -60,7 +60,7 @@ public static class MaskAffineRegistration
         var start = AffineTransform.Translation(shift.X, shift.Y, shift.Z);
 
         var theta = new TorchSharp.Modules.Parameter(start.ToTensor(), requires_grad: true);
-        var optimizer = optim.Adam(new[] { theta }, lr: options.LearningRate);
+        using var optimizer = optim.Adam(new[] { theta }, lr: options.LearningRate);
         double initialDice = double.NaN, bestDice = double.NegativeInfinity;
         var best = start;
         for (int step = 0; step <= options.Steps; step++)
