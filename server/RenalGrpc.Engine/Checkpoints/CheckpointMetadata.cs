@@ -1,0 +1,76 @@
+using RenalGrpc.Engine.Model;
+using RenalGrpc.Engine.Preprocessing;
+
+namespace RenalGrpc.Engine.Checkpoints;
+
+public sealed record LabelEntry(int Value, string Name);
+
+/// <summary>How the weights were made, so a result can be traced back to its data and seed.</summary>
+public sealed record TrainingDescription
+{
+    public string DataDescription { get; init; } = "";
+    public int Seed { get; init; }
+    public int Steps { get; init; }
+    public string Notes { get; init; } = "";
+}
+
+/// <summary>One weights file of the checkpoint folder and its SHA-256 (lower-case hex).</summary>
+public sealed record WeightsFile(string Stage, string File, string Sha256, long Bytes);
+
+/// <summary>
+/// Everything a server needs to run the model and to tell clients what it runs: stored as
+/// checkpoint.json beside the weights files.
+/// </summary>
+public sealed record CheckpointMetadata
+{
+    public const string FormatName = "renalgrpc-checkpoint";
+    public const int CurrentFormatVersion = 1;
+
+    public string Format { get; init; } = FormatName;
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+    public string Name { get; init; } = "";
+    public string Version { get; init; } = "";
+    public DateTimeOffset CreatedUtc { get; init; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Segmentation label values and names; the index of an entry is the network's output channel.</summary>
+    public IReadOnlyList<LabelEntry> Labels { get; init; } =
+        ModelClasses.SegmentationLabels.Select((name, value) => new LabelEntry(value, name)).ToArray();
+    public IReadOnlyList<string> Subtypes { get; init; } = ModelClasses.Subtypes;
+    public IReadOnlyList<string> Phases { get; init; } = ModelClasses.Phases;
+
+    /// <summary>Model spacing (i, j, k) in mm.</summary>
+    public IReadOnlyList<double> SpacingMm { get; init; } = new[] { 0.8, 0.8, 2.5 };
+    public IntensityNormalization Normalization { get; init; } = IntensityNormalization.Paper;
+    public SegmentationUNetOptions Segmentation { get; init; } = new();
+    public SubtypeClassifierOptions Classifier { get; init; } = new();
+
+    /// <summary>Tile (z, y, x) the segmentation network was trained and is run with.</summary>
+    public IReadOnlyList<int> TileShape { get; init; } = new[] { 32, 96, 96 };
+    public TrainingDescription Training { get; init; } = new();
+    public IReadOnlyDictionary<string, double> ValidationMetrics { get; init; } = new Dictionary<string, double>();
+    public IReadOnlyList<WeightsFile> Weights { get; init; } = Array.Empty<WeightsFile>();
+
+    /// <summary>The first inconsistency found, or null when the metadata is usable.</summary>
+    public string? Problem()
+    {
+        if (Format != FormatName) return $"format is '{Format}', expected '{FormatName}'";
+        if (FormatVersion != CurrentFormatVersion) return $"format version {FormatVersion} is not supported (this build reads {CurrentFormatVersion})";
+        if (string.IsNullOrWhiteSpace(Name) || string.IsNullOrWhiteSpace(Version)) return "name and version must be set";
+        if (Labels is null || Labels.Count != Segmentation?.Classes) return $"{Labels?.Count} labels listed for a network with {Segmentation?.Classes} classes";
+        if (Subtypes is null || Subtypes.Count != Classifier?.Classes) return $"{Subtypes?.Count} subtypes listed for a classifier with {Classifier?.Classes} classes";
+        if (Phases is null || Phases.Count == 0) return "no phases listed";
+        if (SpacingMm is null || SpacingMm.Count != 3 || SpacingMm.Any(s => !(s > 0) || !double.IsFinite(s))) return "spacing must be three positive numbers (mm)";
+        if (TileShape is null || TileShape.Count != 3 || TileShape.Any(n => n < 1)) return "tile shape must be three positive sizes";
+        try
+        {
+            Normalization.Validate();
+            Segmentation.Validate();
+            Classifier.Validate();
+        }
+        catch (Exception e) when (e is ArgumentException or NullReferenceException)
+        {
+            return e.Message;
+        }
+        return null;
+    }
+}

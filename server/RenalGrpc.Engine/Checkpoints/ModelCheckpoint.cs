@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using RenalGrpc.Engine.Model;
+
+namespace RenalGrpc.Engine.Checkpoints;
+
+/// <summary>Both networks of a checkpoint with their metadata. Disposing it disposes the networks.</summary>
+public sealed class LoadedModel(CheckpointMetadata metadata, SegmentationUNet segmentation, SubtypeClassifier classifier) : IDisposable
+{
+    public CheckpointMetadata Metadata { get; } = metadata;
+    public SegmentationUNet Segmentation { get; } = segmentation;
+    public SubtypeClassifier Classifier { get; } = classifier;
+
+    public void Dispose()
+    {
+        Segmentation.Dispose();
+        Classifier.Dispose();
+    }
+}
+
+/// <summary>
+/// A checkpoint is a folder: checkpoint.json (the <see cref="CheckpointMetadata"/>, written last,
+/// so a half-written folder is refused) plus segmentation.bin and classifier.bin in TorchSharp's
+/// module.save format. Loading is strict: the metadata must be complete, every weights file must
+/// match its recorded SHA-256, and every tensor must fit the architecture the metadata describes.
+/// </summary>
+public static class ModelCheckpoint
+{
+    public const string MetadataFile = "checkpoint.json";
+    public const string SegmentationFile = "segmentation.bin";
+    public const string ClassifierFile = "classifier.bin";
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Writes the folder; the weights hashes are filled in from the written files.</summary>
+    public static CheckpointMetadata Save(string folder, CheckpointMetadata metadata, SegmentationUNet segmentation, SubtypeClassifier classifier)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(segmentation);
+        ArgumentNullException.ThrowIfNull(classifier);
+        Directory.CreateDirectory(folder);
+        var metadataPath = Path.Combine(folder, MetadataFile);
+        if (File.Exists(metadataPath)) File.Delete(metadataPath); // never leave old metadata beside new weights
+
+        var complete = metadata with { Segmentation = segmentation.Options, Classifier = classifier.Options };
+        var problem = complete.Problem();
+        if (problem is not null) throw new ModelCheckpointException(metadataPath, $"refusing to save inconsistent metadata: {problem}");
+
+        segmentation.save(Path.Combine(folder, SegmentationFile));
+        classifier.save(Path.Combine(folder, ClassifierFile));
+        complete = complete with
+        {
+            Weights = new[] { Describe(folder, "segmentation", SegmentationFile), Describe(folder, "classifier", ClassifierFile) },
+        };
+        File.WriteAllText(metadataPath, JsonSerializer.Serialize(complete, Json));
+        return complete;
+    }
+
+    /// <summary>Reads and checks the metadata only (no weights are loaded).</summary>
+    public static CheckpointMetadata ReadMetadata(string folder)
+    {
+        var metadataPath = Path.Combine(folder, MetadataFile);
+        if (!Directory.Exists(folder)) throw new ModelCheckpointException(folder, "checkpoint folder does not exist");
+        if (!File.Exists(metadataPath)) throw new ModelCheckpointException(metadataPath, $"missing: {folder} is not a checkpoint folder (or was not completely written)");
+        CheckpointMetadata? metadata;
+        try
+        {
+            metadata = JsonSerializer.Deserialize<CheckpointMetadata>(File.ReadAllText(metadataPath), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelCheckpointException(metadataPath, $"not valid checkpoint JSON ({e.Message})", e);
+        }
+        if (metadata is null) throw new ModelCheckpointException(metadataPath, "holds no metadata");
+        var problem = metadata.Problem();
+        if (problem is not null) throw new ModelCheckpointException(metadataPath, problem);
+        return metadata;
+    }
+
+    /// <summary>Loads both networks strictly, in eval mode.</summary>
+    public static LoadedModel Load(string folder)
+    {
+        var metadata = ReadMetadata(folder);
+        var segmentationPath = VerifiedWeights(folder, metadata, "segmentation");
+        var classifierPath = VerifiedWeights(folder, metadata, "classifier");
+        var segmentation = new SegmentationUNet(metadata.Segmentation);
+        var classifier = new SubtypeClassifier(metadata.Classifier);
+        try
+        {
+            LoadStrict(segmentation, segmentationPath);
+            LoadStrict(classifier, classifierPath);
+        }
+        catch
+        {
+            segmentation.Dispose();
+            classifier.Dispose();
+            throw;
+        }
+        segmentation.eval();
+        classifier.eval();
+        return new LoadedModel(metadata, segmentation, classifier);
+    }
+
+    /// <summary>Lower-case hex SHA-256 of a file.</summary>
+    public static string Sha256Of(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    private static WeightsFile Describe(string folder, string stage, string file)
+    {
+        var path = Path.Combine(folder, file);
+        return new WeightsFile(stage, file, Sha256Of(path), new FileInfo(path).Length);
+    }
+
+    private static string VerifiedWeights(string folder, CheckpointMetadata metadata, string stage)
+    {
+        var entry = metadata.Weights.SingleOrDefault(w => w.Stage == stage)
+            ?? throw new ModelCheckpointException(Path.Combine(folder, MetadataFile), $"lists no weights file for the {stage} stage");
+        if (entry.File.Contains('/') || entry.File.Contains('\\') || entry.File.Contains(".."))
+            throw new ModelCheckpointException(Path.Combine(folder, MetadataFile), $"weights file name '{entry.File}' must be a plain file name inside the folder");
+        var path = Path.Combine(folder, entry.File);
+        if (!File.Exists(path)) throw new ModelCheckpointException(path, $"{stage} weights file is missing");
+        var actual = Sha256Of(path);
+        if (!string.Equals(actual, entry.Sha256, StringComparison.OrdinalIgnoreCase))
+            throw new ModelCheckpointException(path, $"SHA-256 {actual} does not match the recorded {entry.Sha256}: the file is corrupt or was replaced");
+        return path;
+    }
+
+    private static void LoadStrict(TorchSharp.torch.nn.Module module, string path)
+    {
+        try
+        {
+            module.load(path, strict: true);
+        }
+        catch (Exception e) when (e is not ModelCheckpointException)
+        {
+            throw new ModelCheckpointException(path, $"weights do not fit the {module.GetName()} architecture in the metadata ({e.Message})", e);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using RenalGrpc.Imaging;
+using RenalGrpc.Imaging.Resampling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RenalGrpc.Engine.Preprocessing;
+
+/// <summary>One phase image ready for the network, with the record of how it was made.</summary>
+public sealed record PreprocessedPhase(Tensor Image, PreprocessingRecord Record) : IDisposable
+{
+    public void Dispose() => Image.Dispose();
+}
+
+/// <summary>
+/// Turns a CT phase volume into network input: clip + z-score, trilinear resampling of the whole
+/// field of view to the model spacing, and padding up to a minimum shape (the tile) so the
+/// sliding window never pads with a value the network never saw.
+/// </summary>
+public sealed class PhasePreprocessor
+{
+    public PhasePreprocessor(Vec3 modelSpacing, IntensityNormalization normalization, int[]? minimumShape = null)
+    {
+        ArgumentNullException.ThrowIfNull(normalization);
+        normalization.Validate();
+        for (int a = 0; a < 3; a++)
+        {
+            if (!(modelSpacing[a] > 0) || !double.IsFinite(modelSpacing[a]))
+                throw new ArgumentException($"model spacing {modelSpacing} must be finite and positive");
+        }
+        if (minimumShape is not null && (minimumShape.Length != 3 || minimumShape.Any(n => n < 1)))
+            throw new ArgumentException("minimum shape must be three positive sizes (z, y, x)");
+        ModelSpacing = modelSpacing;
+        Normalization = normalization;
+        MinimumShape = minimumShape ?? new[] { 1, 1, 1 };
+    }
+
+    /// <summary>Spacing (i, j, k) in mm of the model grid.</summary>
+    public Vec3 ModelSpacing { get; }
+    public IntensityNormalization Normalization { get; }
+
+    /// <summary>Smallest tensor shape (z, y, x) produced; smaller images are padded symmetrically.</summary>
+    public int[] MinimumShape { get; }
+
+    /// <summary>A 1 x Z x Y x X float32 tensor (the caller disposes it) and the record.</summary>
+    public PreprocessedPhase Run(Volume volume)
+    {
+        ArgumentNullException.ThrowIfNull(volume);
+        // Clip and z-score BEFORE resampling, as nnU-Net does: interpolating raw HU would let
+        // -1000 HU air drag thin structures next to it below the window.
+        var normalized = volume.ToFloatArray();
+        for (int n = 0; n < normalized.Length; n++) normalized[n] = Normalization.Apply(normalized[n]);
+        var floats = Volume.FromVoxels<float>(volume.Geometry, normalized);
+        var target = VolumeResampler.ResampledGeometry(volume.Geometry, ModelSpacing);
+        var resampled = target.IsSameGrid(volume.Geometry, 1e-6, 1e-9)
+            ? floats
+            : VolumeResampler.ToSpacing(floats, ModelSpacing, Interpolation.Linear);
+        var values = resampled.Voxels<float>().ToArray();
+
+        var size = resampled.Geometry.Size;
+        var shape = new[] { size.K, size.J, size.I };
+        var padBefore = new int[3];
+        var padAfter = new int[3];
+        for (int a = 0; a < 3; a++)
+        {
+            int missing = Math.Max(0, MinimumShape[a] - shape[a]);
+            padBefore[a] = missing / 2;
+            padAfter[a] = missing - padBefore[a];
+        }
+        var modelGrid = PaddedGeometry(resampled.Geometry, padBefore, padAfter);
+        float padValue = Normalization.Lowest;
+
+        var image = tensor(values, new long[] { 1, shape[0], shape[1], shape[2] });
+        if (padBefore.Any(p => p > 0) || padAfter.Any(p => p > 0))
+        {
+            var paddedImage = nn.functional.pad(image,
+                new long[] { padBefore[2], padAfter[2], padBefore[1], padAfter[1], padBefore[0], padAfter[0] },
+                PaddingModes.Constant, padValue);
+            image.Dispose();
+            image = paddedImage;
+        }
+        var record = new PreprocessingRecord(volume.Geometry, ModelSpacing, resampled.Geometry, padBefore, padAfter,
+            modelGrid, Normalization, padValue);
+        return new PreprocessedPhase(image, record);
+    }
+
+    /// <summary>The grid grown by whole voxels on each side; padding is given per tensor axis (k, j, i).</summary>
+    public static Geometry PaddedGeometry(Geometry geometry, int[] padBefore, int[] padAfter)
+    {
+        var size = new GridSize(geometry.Size.I + padBefore[2] + padAfter[2],
+            geometry.Size.J + padBefore[1] + padAfter[1],
+            geometry.Size.K + padBefore[0] + padAfter[0]);
+        var origin = geometry.IndexToPhysical(-padBefore[2], -padBefore[1], -padBefore[0]);
+        return geometry with { Size = size, Origin = origin };
+    }
+}

@@ -1,0 +1,125 @@
+using RenalGrpc.Engine.Checkpoints;
+using RenalGrpc.Engine.Model;
+using RenalGrpc.Engine.Tests.Model;
+using static TorchSharp.torch;
+
+namespace RenalGrpc.Engine.Tests.Checkpoints;
+
+public sealed class ModelCheckpointTests : IDisposable
+{
+    private static readonly SubtypeClassifierOptions TinyClassifier = new() { Widths = new[] { 4, 8 }, BlocksPerStage = new[] { 1, 1 } };
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "renal-checkpoint-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    }
+
+    private static CheckpointMetadata Metadata() => new()
+    {
+        Name = "tiny-test",
+        Version = "0.0.1",
+        Training = new TrainingDescription { DataDescription = "random initialisation, no data", Seed = 42 },
+        ValidationMetrics = new Dictionary<string, double> { ["kidney_dice"] = 0.5 },
+    };
+
+    private CheckpointMetadata SaveTiny(out SegmentationUNet segmentation, out SubtypeClassifier classifier)
+    {
+        manual_seed(42);
+        segmentation = new SegmentationUNet(ModelArchitectureTests.TinyUNet);
+        classifier = new SubtypeClassifier(TinyClassifier);
+        return ModelCheckpoint.Save(folder, Metadata(), segmentation, classifier);
+    }
+
+    [Fact]
+    public void RoundTripGivesTheSameOutputsAndMetadata()
+    {
+        using var scope = NewDisposeScope();
+        var saved = SaveTiny(out var segmentation, out var classifier);
+        segmentation.eval();
+        classifier.eval();
+        var volume = randn(new long[] { 1, 1, 4, 8, 8 });
+        var crop = randn(new long[] { 2, 3, 16, 16 });
+        using var noGrad = no_grad();
+        var expectedMasks = segmentation.forward(volume);
+        var expectedSubtypes = classifier.forward(crop);
+
+        using var loaded = ModelCheckpoint.Load(folder);
+        Assert.True(loaded.Segmentation.forward(volume).allclose(expectedMasks, rtol: 0, atol: 0));
+        Assert.True(loaded.Classifier.forward(crop).allclose(expectedSubtypes, rtol: 0, atol: 0));
+        Assert.Equal("tiny-test", loaded.Metadata.Name);
+        Assert.Equal(42, loaded.Metadata.Training.Seed);
+        Assert.Equal(new[] { 4, 8, 16 }, loaded.Metadata.Segmentation.Features);
+        Assert.Equal(112.75, loaded.Metadata.Normalization.Mean);
+        Assert.Equal(new[] { "ccRCC", "pRCC", "chRCC", "oncocytoma", "AML" }, loaded.Metadata.Subtypes);
+        Assert.Equal(saved.Weights, loaded.Metadata.Weights);
+        Assert.Equal(ModelCheckpoint.Sha256Of(Path.Combine(folder, ModelCheckpoint.SegmentationFile)), loaded.Metadata.Weights[0].Sha256);
+    }
+
+    [Fact]
+    public void FlippedByteInTheWeightsIsReportedAsAHashMismatch()
+    {
+        SaveTiny(out _, out _);
+        var path = Path.Combine(folder, ModelCheckpoint.ClassifierFile);
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0x40;
+        File.WriteAllBytes(path, bytes);
+        var error = Assert.Throws<ModelCheckpointException>(() => ModelCheckpoint.Load(folder));
+        Assert.Equal(path, error.Path);
+        Assert.Contains("SHA-256", error.Problem);
+    }
+
+    [Fact]
+    public void TruncatedWeightsWithAMatchingHashAreStillRefusedClearly()
+    {
+        // Someone "fixes" the hash after the file got truncated: the loader itself must still refuse it.
+        SaveTiny(out _, out _);
+        var path = Path.Combine(folder, ModelCheckpoint.SegmentationFile);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        RewriteMetadata(m => m with { Weights = m.Weights.Select(w => w.Stage == "segmentation" ? w with { Sha256 = ModelCheckpoint.Sha256Of(path) } : w).ToArray() });
+        var error = Assert.Throws<ModelCheckpointException>(() => ModelCheckpoint.Load(folder));
+        Assert.Equal(path, error.Path);
+        Assert.Contains("do not fit", error.Problem);
+    }
+
+    [Fact]
+    public void MetadataDescribingAnotherArchitectureIsRefused()
+    {
+        SaveTiny(out _, out _);
+        RewriteMetadata(m => m with { Segmentation = m.Segmentation with { Features = new[] { 4, 8, 32 } } });
+        var error = Assert.Throws<ModelCheckpointException>(() => ModelCheckpoint.Load(folder));
+        Assert.EndsWith(ModelCheckpoint.SegmentationFile, error.Path);
+    }
+
+    [Fact]
+    public void MissingOrBrokenMetadataIsRefusedWithThePath()
+    {
+        SaveTiny(out _, out _);
+        var metadataPath = Path.Combine(folder, ModelCheckpoint.MetadataFile);
+        File.WriteAllText(metadataPath, "{ \"format\": ");
+        var broken = Assert.Throws<ModelCheckpointException>(() => ModelCheckpoint.Load(folder));
+        Assert.Equal(metadataPath, broken.Path);
+        Assert.Contains("JSON", broken.Problem);
+
+        File.Delete(metadataPath);
+        var missing = Assert.Throws<ModelCheckpointException>(() => ModelCheckpoint.Load(folder));
+        Assert.Contains("not a checkpoint folder", missing.Message);
+    }
+
+    [Fact]
+    public void WrongFormatVersionIsRefused()
+    {
+        SaveTiny(out _, out _);
+        RewriteMetadata(m => m with { FormatVersion = 99 });
+        var error = Assert.Throws<ModelCheckpointException>(() => ModelCheckpoint.ReadMetadata(folder));
+        Assert.Contains("format version 99", error.Problem);
+    }
+
+    private void RewriteMetadata(Func<CheckpointMetadata, CheckpointMetadata> change)
+    {
+        var path = Path.Combine(folder, ModelCheckpoint.MetadataFile);
+        var metadata = System.Text.Json.JsonSerializer.Deserialize<CheckpointMetadata>(File.ReadAllText(path), ModelCheckpoint.Json)!;
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(change(metadata), ModelCheckpoint.Json));
+    }
+}
