@@ -60,24 +60,34 @@ def test_bad_geometry_is_refused_before_sending():
         Geometry(size=(2, 2, 3)).with_size_of(np.zeros((2, 2, 2)))
 
 
-def test_chunks_cover_the_volume_in_order_and_zstd_chunks_decompress_to_it():
-    zstandard = pytest.importorskip("zstandard", reason="Debian python3-zstandard is not installed")
+def _decompressor(compression):
+    if compression == "zstd":
+        zstandard = pytest.importorskip("zstandard", reason="Debian python3-zstandard is not installed")
+        return types_pb2.COMPRESSION_ZSTD, lambda data, size: zstandard.ZstdDecompressor().decompress(data)
+    lz4_block = pytest.importorskip("lz4.block", reason="Debian python3-lz4 is not installed")
+    return types_pb2.COMPRESSION_LZ4, lambda data, size: lz4_block.decompress(data, uncompressed_size=size)
+
+
+@pytest.mark.parametrize("compression", ["zstd", "lz4"])
+def test_chunks_cover_the_volume_in_order_and_compressed_chunks_decompress_to_it(compression):
+    expected_kind, decompress = _decompressor(compression)
     volume = np.zeros((40, 64, 64), np.int16)  # 327,680 bytes: compressible
     volume[10:20] = np.random.default_rng(1).integers(-32768, 32767, (10, 64, 64))  # and a part that is not
     prepared = prepare_phase("P", volume, Geometry())
-    enum, compress = compression_of("zstd")
+    enum, compress = compression_of(compression)
+    assert enum == expected_kind
     rebuilt = bytearray()
     kinds = set()
     for chunk, length in volume_chunks(prepared, enum, compress, chunk_bytes=32768):
         assert chunk.offset == len(rebuilt) and len(chunk.data) <= 32768 and chunk.phase == types_pb2.PHASE_P
         kinds.add(chunk.compression)
-        if chunk.compression == types_pb2.COMPRESSION_ZSTD:
+        if chunk.compression == expected_kind:
             assert chunk.uncompressed_length == length
-            rebuilt += zstandard.ZstdDecompressor().decompress(chunk.data)
+            rebuilt += decompress(chunk.data, length)
         else:
             rebuilt += chunk.data
     assert bytes(rebuilt) == volume.tobytes()
-    assert kinds == {types_pb2.COMPRESSION_ZSTD, types_pb2.COMPRESSION_NONE}
+    assert kinds == {expected_kind, types_pb2.COMPRESSION_NONE}  # incompressible chunks go raw
 
 
 def test_descriptor_round_trips_through_the_proto():
