@@ -1,0 +1,44 @@
+"""Shared fixtures: the renal_client package on sys.path and the real RenalGrpc server as a child process."""
+from __future__ import annotations
+
+import pathlib
+import sys
+
+import pytest
+
+REPOSITORY_ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPOSITORY_ROOT / "clients" / "python"))
+
+from server_process import ServerProcess  # noqa: E402  (needs the path above)
+
+
+def _require_server_project() -> None:
+    # Only a checkout without the server project skips; a server that fails to build or start fails.
+    if not list((REPOSITORY_ROOT / "server" / "RenalGrpc.Server").glob("*.csproj")):
+        pytest.skip("server/RenalGrpc.Server is not in this checkout")
+
+
+@pytest.fixture(scope="session")
+def server():
+    """One plain server (no auth) for the whole session."""
+    _require_server_project()
+    process = ServerProcess.start(REPOSITORY_ROOT)
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def server_with_token():
+    _require_server_project()
+    process = ServerProcess.start(REPOSITORY_ROOT, "--token", "s3cret-token")
+    process.token = "s3cret-token"
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def client(server):
+    from renal_client import RenalClient
+
+    with RenalClient(server.url, timeout=20) as connection:
+        yield connection
