@@ -10,6 +10,7 @@ APT_PACKAGES=(
   python3-numpy python3-nibabel python3-pydicom python3-scipy   # reference libraries for tests and benchmarks
   python3-grpcio python3-protobuf python3-pytest                # Python client and its tests
   protobuf-compiler protobuf-compiler-grpc                      # Python stub generation
+  fonts-dejavu-core                                             # captions in `renal preview`
   python3-zstandard python3-lz4                                 # optional compressed uploads (Python client tests)
 )
 
