@@ -10,6 +10,7 @@ internal static class CommandDispatcher
     [
         new InspectCommand(),
         new ConvertCommand(),
+        new PhantomCommand(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
