@@ -70,11 +70,9 @@ internal static class AcquisitionEffects
     }
 
     /// <summary>Rounded to whole HU and clipped to the int16 CT range [-1024, 3071].</summary>
-    public static short[] ToInt16(float[] hu)
+    public static void ToInt16(float[] hu, Span<short> result)
     {
-        var result = new short[hu.Length];
         for (int n = 0; n < hu.Length; n++)
             result[n] = (short)Math.Clamp(MathF.Round(hu[n]), -1024f, 3071f);
-        return result;
     }
 }

@@ -44,7 +44,8 @@ public static class PhaseRenderer
         });
 
         AcquisitionEffects.AddCorrelatedNoiseAndPartialVolume(hu, size, scan.NoiseSeed, scan.NoiseSd, maxParallelism);
-        var image = Volume.FromVoxels<short>(grid, AcquisitionEffects.ToInt16(hu));
+        var image = Volume.Create(grid, VoxelType.Int16);
+        AcquisitionEffects.ToInt16(hu, image.Voxels<short>());
         var segmentation = new Volume(grid, VoxelType.UInt8, labels);
         return new PhaseScan(scan.Phase, image, segmentation, tissue);
     }

@@ -37,19 +37,23 @@ public sealed class LesionPhysicsTests
             .Where(s => !s.Lesions[^1].Features.EnhancementInversion)
             .Take(3).ToList();
         Assert.Equal(3, specs.Count);
+        int measured = 0;
         foreach (var spec in specs)
         {
             var tumor = spec.Lesions[^1];
             foreach (var scan in PhantomFixture.RenderAll(spec))
             {
                 var values = PhantomFixture.InteriorValues(scan, Tissue.LesionSolid);
-                if (values.Count < 20) continue;
+                // Correlated noise needs many voxels for a stable mean.
+                if (values.Count < 80) continue;
                 double mean = PhantomFixture.Mean(values);
                 double drawn = tumor.PhaseHu[(int)scan.Phase];
-                double tolerance = 8 + 0.15 * Math.Abs(drawn - tumor.PhaseHu[0]);
+                double tolerance = 10 + 0.15 * Math.Abs(drawn - tumor.PhaseHu[0]);
                 Assert.True(Math.Abs(mean - drawn) < tolerance, $"{spec.CaseId} {subtype} {scan.Phase}: solid mean {mean:F1}, drawn {drawn:F1}");
+                measured++;
             }
         }
+        Assert.True(measured >= 4, $"only {measured} phase scans had enough solid interior voxels");
     }
 
     [Fact]
