@@ -11,6 +11,7 @@ internal static class CommandDispatcher
         new InspectCommand(),
         new ConvertCommand(),
         new PreviewCommand(),
+        new PhantomCommand(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
