@@ -10,6 +10,10 @@ internal static class CommandDispatcher
     [
         new InspectCommand(),
         new ConvertCommand(),
+        new InfoCommand(),
+        new UploadCommand(),
+        new StudiesCommand(),
+        new DeleteCommand(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
