@@ -1,0 +1,89 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace RenalGrpc.Server.Hosting;
+
+/// <summary>
+/// Server settings, bound from the configuration root: appsettings.json, environment variables
+/// with the RENAL_ prefix (RENAL_PORT, RENAL_TOKEN, RENAL_STUDYTTLSECONDS, ...) and the
+/// command line (--host, --port, --token, --token-file, --tls-cert, --tls-key, --tls-client-ca,
+/// --study-ttl-seconds, --memory-budget-mb, --max-voxels-per-phase).
+/// </summary>
+public sealed class RenalServerOptions
+{
+    [Required]
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>0 = any free port (the line printed on start tells which).</summary>
+    [Range(0, 65535)]
+    public int Port { get; set; } = 50051;
+
+    public string? Token { get; set; }
+    public string? TokenFile { get; set; }
+    public string? TlsCert { get; set; }
+    public string? TlsKey { get; set; }
+    public string? TlsClientCa { get; set; }
+
+    [Range(1, int.MaxValue)]
+    public int StudyTtlSeconds { get; set; } = 3600;
+
+    [Range(1, long.MaxValue / (1024 * 1024))]
+    public long MemoryBudgetMb { get; set; } = 4096;
+
+    [Range(1, ulong.MaxValue)]
+    public ulong MaxVoxelsPerPhase { get; set; } = 512UL * 512 * 1000;
+
+    public static readonly Dictionary<string, string> SwitchMappings = new()
+    {
+        ["--host"] = nameof(Host),
+        ["--port"] = nameof(Port),
+        ["--token"] = nameof(Token),
+        ["--token-file"] = nameof(TokenFile),
+        ["--tls-cert"] = nameof(TlsCert),
+        ["--tls-key"] = nameof(TlsKey),
+        ["--tls-client-ca"] = nameof(TlsClientCa),
+        ["--study-ttl-seconds"] = nameof(StudyTtlSeconds),
+        ["--memory-budget-mb"] = nameof(MemoryBudgetMb),
+        ["--max-voxels-per-phase"] = nameof(MaxVoxelsPerPhase),
+    };
+
+    public bool UsesTls => TlsCert is not null;
+}
+
+/// <summary>Cross-field checks DataAnnotations cannot express; run on start so a bad setting stops the server at once.</summary>
+public sealed class RenalServerOptionsValidator : IValidateOptions<RenalServerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RenalServerOptions o)
+    {
+        var failures = new List<string>();
+        if ((o.TlsCert is null) != (o.TlsKey is null))
+        {
+            failures.Add("--tls-cert and --tls-key must be given together");
+        }
+
+        if (o.TlsClientCa is not null && o.TlsCert is null)
+        {
+            failures.Add("--tls-client-ca needs --tls-cert and --tls-key");
+        }
+
+        if (o.Token is not null && o.TokenFile is not null)
+        {
+            failures.Add("give --token or --token-file, not both");
+        }
+
+        foreach (var (flag, path) in new[] { ("--token-file", o.TokenFile), ("--tls-cert", o.TlsCert), ("--tls-key", o.TlsKey), ("--tls-client-ca", o.TlsClientCa) })
+        {
+            if (path is not null && !File.Exists(path))
+            {
+                failures.Add($"{flag}: file '{path}' does not exist");
+            }
+        }
+
+        if (o.Token is { Length: 0 })
+        {
+            failures.Add("--token must not be empty");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,57 @@
+using System.Reflection;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using RenalGrpc.Imaging;
+using RenalGrpc.Server.Hosting;
+using RenalGrpc.Server.Storage;
+using V1 = RenalGrpc.V1;
+
+namespace RenalGrpc.Server.Services;
+
+/// <summary>GetServerInfo: versions, model state, label table, subtypes and limits.</summary>
+public sealed class InfoService(StudyStore store, BearerToken token) : V1.InfoService.InfoServiceBase
+{
+    public const string NoModelStatus = "no model: the diagnosis engine is not built yet";
+    public const int MaxReceiveMessageBytes = 4 * 1024 * 1024;
+    public static readonly string[] Subtypes = ["ccRCC", "pRCC", "chRCC", "oncocytoma", "AML"];
+
+    public override Task<V1.ServerInfo> GetServerInfo(V1.GetServerInfoRequest request, ServerCallContext context) =>
+        Task.FromResult(BuildInfo());
+
+    private V1.ServerInfo BuildInfo() => new()
+    {
+        ServerVersion = ServerVersion,
+        Model = new V1.ModelInfo { Loaded = false, Status = NoModelStatus },
+        Device = "cpu",
+        Labels = { KidneyLabels.All.OrderBy(l => l.Value).Select(MapToLabelInfo) },
+        Subtypes = { Subtypes },
+        PhasesSupported = { V1.Phase.N, V1.Phase.A, V1.Phase.P, V1.Phase.D },
+        Limits = new V1.Limits
+        {
+            MaxVoxelsPerPhase = store.Options.MaxVoxelsPerPhase,
+            MaxChunkBytes = StudyStoreOptions.MaxChunkBytes,
+            MaxStudyBytes = (ulong)store.Options.MemoryBudgetBytes,
+            MemoryBudgetBytes = (ulong)store.Options.MemoryBudgetBytes,
+            StudyTtl = Duration.FromTimeSpan(store.Options.StudyTtl),
+            MaxMessageBytes = MaxReceiveMessageBytes,
+            AnalyzeQueueCapacity = 0,
+        },
+        Compressions = { V1.Compression.None, V1.Compression.Zstd, V1.Compression.Lz4 },
+        AuthRequired = token.Required,
+    };
+
+    private static V1.LabelInfo MapToLabelInfo(LabelDefinition l) => new()
+    {
+        Value = (uint)l.Value,
+        Name = l.Name,
+        Red = l.Red,
+        Green = l.Green,
+        Blue = l.Blue,
+        SnomedCtCode = l.SnomedCode,
+        SnomedCtMeaning = l.SnomedMeaning,
+        SnomedCtCategory = l.CategoryMeaning,
+    };
+
+    private static string ServerVersion { get; } =
+        typeof(InfoService).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+}

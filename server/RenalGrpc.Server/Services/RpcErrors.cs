@@ -1,0 +1,56 @@
+using Google.Protobuf.WellKnownTypes;
+using Google.Rpc;
+using Grpc.Core;
+using RenalGrpc.Server.Storage;
+
+namespace RenalGrpc.Server.Services;
+
+/// <summary>Builds gRPC errors with google.rpc details (BadRequest, QuotaFailure, ErrorInfo) from store refusals.</summary>
+public static class RpcErrors
+{
+    public const string Domain = "renal.v1";
+
+    public static RpcException FromStore(StudyRequestException e) => e.Kind switch
+    {
+        StudyErrorKind.NotFound => Build(Code.NotFound, e.Message, e.Reason, resourceInfo: e.Field),
+        StudyErrorKind.ResourceExhausted => Build(Code.ResourceExhausted, e.Message, e.Reason, quotaSubject: e.Field, badRequestField: e.Field),
+        _ => InvalidArgument(e.Field, e.Message, e.Reason),
+    };
+
+    public static RpcException InvalidArgument(string field, string message, string reason = "INVALID_ARGUMENT") =>
+        Build(Code.InvalidArgument, message, reason, badRequestField: field);
+
+    public static RpcException NotFound(string studyId) => FromStore(StudyRequestException.NotFound(studyId));
+
+    public static RpcException Unimplemented(string message) =>
+        Build(Code.Unimplemented, message, "ENGINE_NOT_BUILT");
+
+    private static RpcException Build(Code code, string message, string reason,
+        string? badRequestField = null, string? quotaSubject = null, string? resourceInfo = null)
+    {
+        var status = new Google.Rpc.Status { Code = (int)code, Message = message };
+        if (badRequestField is not null)
+        {
+            status.Details.Add(Any.Pack(new BadRequest
+            {
+                FieldViolations = { new BadRequest.Types.FieldViolation { Field = badRequestField, Description = message } },
+            }));
+        }
+
+        if (quotaSubject is not null)
+        {
+            status.Details.Add(Any.Pack(new QuotaFailure
+            {
+                Violations = { new QuotaFailure.Types.Violation { Subject = quotaSubject, Description = message } },
+            }));
+        }
+
+        if (resourceInfo is not null)
+        {
+            status.Details.Add(Any.Pack(new ResourceInfo { ResourceType = "renal.v1.Study", ResourceName = resourceInfo, Description = message }));
+        }
+
+        status.Details.Add(Any.Pack(new ErrorInfo { Reason = reason, Domain = Domain }));
+        return status.ToRpcException();
+    }
+}

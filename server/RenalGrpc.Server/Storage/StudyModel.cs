@@ -1,0 +1,90 @@
+using RenalGrpc.Imaging;
+
+namespace RenalGrpc.Server.Storage;
+
+/// <summary>CT phase; values equal the wire enum so translation is a cast.</summary>
+public enum StudyPhase
+{
+    N = 1,
+    A = 2,
+    P = 3,
+    D = 4,
+}
+
+/// <summary>How one chunk's bytes are encoded; values equal the wire enum.</summary>
+public enum ChunkCompression
+{
+    None = 0,
+    Zstd = 1,
+    Lz4 = 2,
+}
+
+/// <summary>A phase descriptor as the client sent it, before validation (raw enum values, nullable geometry).</summary>
+public sealed record PhaseDescriptorInput(
+    int Phase,
+    int VoxelType,
+    GeometryInput? Geometry,
+    ulong ByteLength,
+    byte[] Sha256);
+
+/// <summary>Geometry as sent: spacing/origin may be missing, direction any length.</summary>
+public sealed record GeometryInput(
+    uint SizeI,
+    uint SizeJ,
+    uint SizeK,
+    double[]? Spacing,
+    double[]? Origin,
+    double[] Direction);
+
+/// <summary>A validated phase descriptor. Arrays are owned copies: spacing 3, origin 3, direction 9 (row-major).</summary>
+public sealed record PhaseDescriptor(
+    StudyPhase Phase,
+    VoxelType VoxelType,
+    uint SizeI,
+    uint SizeJ,
+    uint SizeK,
+    double[] Spacing,
+    double[] Origin,
+    double[] Direction,
+    ulong ByteLength,
+    byte[] Sha256)
+{
+    public ulong VoxelCount => (ulong)SizeI * SizeJ * SizeK;
+}
+
+/// <summary>One chunk of an upload as sent.</summary>
+public readonly record struct ChunkInput(
+    int Phase,
+    ulong Offset,
+    ReadOnlyMemory<byte> Data,
+    int Compression,
+    uint UncompressedLength);
+
+/// <summary>One stored phase: its descriptor, its bytes (a pooled array, possibly longer than the volume) and the wire byte count.</summary>
+public sealed class StoredPhase(PhaseDescriptor descriptor, byte[] buffer, ulong bytesReceived)
+{
+    public PhaseDescriptor Descriptor { get; } = descriptor;
+
+    /// <summary>The pooled array; only the first <see cref="PhaseDescriptor.ByteLength"/> bytes are the volume.</summary>
+    internal byte[] Buffer { get; } = buffer;
+
+    public ulong BytesReceived { get; } = bytesReceived;
+
+    public ReadOnlyMemory<byte> Voxels => Buffer.AsMemory(0, checked((int)Descriptor.ByteLength));
+}
+
+/// <summary>A stored study: content-addressed, kept in memory until it is idle longer than the TTL.</summary>
+public sealed class StoredStudy(string id, IReadOnlyList<StoredPhase> phases, DateTimeOffset createdAt, DateTimeOffset expiresAt)
+{
+    private long _expiresAtTicks = expiresAt.UtcTicks;
+
+    public string Id { get; } = id;
+    public IReadOnlyList<StoredPhase> Phases { get; } = phases;
+    public DateTimeOffset CreatedAt { get; } = createdAt;
+    public ulong TotalBytes { get; } = phases.Aggregate(0UL, (sum, p) => sum + p.Descriptor.ByteLength);
+    public uint SegmentationRevision => 0;
+
+    public DateTimeOffset ExpiresAt => new(Interlocked.Read(ref _expiresAtTicks), TimeSpan.Zero);
+
+    internal void Touch(DateTimeOffset expiresAt) => Interlocked.Exchange(ref _expiresAtTicks, expiresAt.UtcTicks);
+}

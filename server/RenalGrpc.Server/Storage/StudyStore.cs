@@ -1,0 +1,203 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging;
+
+namespace RenalGrpc.Server.Storage;
+
+/// <summary>
+/// Studies in memory, addressed by content, with an idle TTL and a global memory budget that is
+/// reserved when an upload's header arrives (so concurrent uploads cannot overcommit).
+/// </summary>
+public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider time, ILogger<StudyStore> logger) : IDisposable
+{
+    private readonly Dictionary<string, StoredStudy> _studies = [];
+    private readonly Lock _gate = new();
+    private long _memoryUsedBytes;
+
+    public StudyStoreOptions Options { get; } = options;
+
+    /// <summary>Bytes reserved by stored studies and uploads in progress.</summary>
+    public long MemoryUsedBytes => Interlocked.Read(ref _memoryUsedBytes);
+
+    public StudyUploadSession BeginUpload(IReadOnlyList<PhaseDescriptorInput> inputs)
+    {
+        var phases = DescriptorValidator.Validate(inputs, Options.MaxVoxelsPerPhase);
+        var id = StudyIdentity.Compute(phases);
+        lock (_gate)
+        {
+            if (_studies.TryGetValue(id, out var existing))
+            {
+                LogUploadDeduplicated(logger, id);
+                return new StudyUploadSession(this, id, phases, Touch(existing));
+            }
+
+            var needed = phases.Aggregate(0UL, (s, p) => s + p.ByteLength);
+            var available = (ulong)Math.Max(0, Options.MemoryBudgetBytes - _memoryUsedBytes);
+            if (needed > available)
+            {
+                LogBudgetRefused(logger, id, needed, _memoryUsedBytes, Options.MemoryBudgetBytes);
+                throw StudyRequestException.Exhausted("memory_budget",
+                    $"the study needs {needed} bytes but only {available} of the server's {Options.MemoryBudgetBytes}-byte budget are free; delete studies or wait for them to expire",
+                    "MEMORY_BUDGET_EXCEEDED");
+            }
+
+            _memoryUsedBytes += (long)needed;
+        }
+
+        try
+        {
+            LogUploadStarted(logger, id, phases.Count, phases.Aggregate(0UL, (s, p) => s + p.ByteLength));
+            return new StudyUploadSession(this, id, phases, existing: null);
+        }
+        catch
+        {
+            Release(phases.Aggregate(0UL, (s, p) => s + p.ByteLength));
+            throw;
+        }
+    }
+
+    /// <summary>The stored study with exactly these descriptors, its TTL refreshed; null when none.</summary>
+    public StoredStudy? Find(IReadOnlyList<PhaseDescriptorInput> inputs)
+    {
+        var id = StudyIdentity.Compute(DescriptorValidator.Validate(inputs, Options.MaxVoxelsPerPhase));
+        lock (_gate)
+        {
+            return _studies.TryGetValue(id, out var study) ? Touch(study) : null;
+        }
+    }
+
+    public StoredStudy Get(string studyId)
+    {
+        lock (_gate)
+        {
+            return _studies.TryGetValue(studyId, out var study) ? Touch(study) : throw StudyRequestException.NotFound(studyId);
+        }
+    }
+
+    public bool Contains(string studyId)
+    {
+        lock (_gate)
+        {
+            return _studies.ContainsKey(studyId);
+        }
+    }
+
+    public IReadOnlyList<StoredStudy> List()
+    {
+        lock (_gate)
+        {
+            return [.. _studies.Values.OrderBy(s => s.CreatedAt)];
+        }
+    }
+
+    public bool Delete(string studyId)
+    {
+        StoredStudy? removed;
+        lock (_gate)
+        {
+            if (!_studies.Remove(studyId, out removed))
+            {
+                return false;
+            }
+        }
+
+        Free(removed);
+        LogStudyDeleted(logger, studyId);
+        return true;
+    }
+
+    /// <summary>Removes studies idle past their expiry; returns how many.</summary>
+    public int ExpireIdle()
+    {
+        var now = time.GetUtcNow();
+        List<StoredStudy> expired;
+        lock (_gate)
+        {
+            expired = [.. _studies.Values.Where(s => s.ExpiresAt <= now)];
+            foreach (var study in expired)
+            {
+                _studies.Remove(study.Id);
+            }
+        }
+
+        foreach (var study in expired)
+        {
+            Free(study);
+            LogStudyExpired(logger, study.Id, study.TotalBytes);
+        }
+
+        return expired.Count;
+    }
+
+    internal StoredStudy Touch(StoredStudy study)
+    {
+        study.Touch(time.GetUtcNow() + Options.StudyTtl);
+        return study;
+    }
+
+    internal (StoredStudy Study, bool AlreadyStored) Commit(StudyUploadSession session, IReadOnlyList<StoredPhase> phases)
+    {
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            if (_studies.TryGetValue(session.StudyId, out var raced))
+            {
+                // Another upload of the same content finished first: keep that one, drop ours.
+                foreach (var phase in phases)
+                {
+                    ArrayPool<byte>.Shared.Return(phase.Buffer);
+                }
+
+                _memoryUsedBytes -= (long)session.ReservedBytes;
+                return (Touch(raced), true);
+            }
+
+            var study = new StoredStudy(session.StudyId, phases, now, now + Options.StudyTtl);
+            _studies[study.Id] = study;
+            LogStudyStored(logger, study.Id, phases.Count, study.TotalBytes);
+            return (study, false);
+        }
+    }
+
+    internal void Release(ulong reservedBytes) => Interlocked.Add(ref _memoryUsedBytes, -(long)reservedBytes);
+
+    private void Free(StoredStudy study)
+    {
+        foreach (var phase in study.Phases)
+        {
+            ArrayPool<byte>.Shared.Return(phase.Buffer);
+        }
+
+        Release(study.TotalBytes);
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var study in _studies.Values)
+            {
+                Free(study);
+            }
+
+            _studies.Clear();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload of study {StudyId} started: {PhaseCount} phases, {Bytes} bytes reserved")]
+    private static partial void LogUploadStarted(ILogger logger, string studyId, int phaseCount, ulong bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Study {StudyId} is already stored; upload needs no memory")]
+    private static partial void LogUploadDeduplicated(ILogger logger, string studyId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Study {StudyId} refused: needs {Needed} bytes, {Used} of {Budget} in use")]
+    private static partial void LogBudgetRefused(ILogger logger, string studyId, ulong needed, long used, long budget);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Study {StudyId} stored: {PhaseCount} phases, {Bytes} bytes")]
+    private static partial void LogStudyStored(ILogger logger, string studyId, int phaseCount, ulong bytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Study {StudyId} deleted")]
+    private static partial void LogStudyDeleted(ILogger logger, string studyId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Study {StudyId} expired, {Bytes} bytes freed")]
+    private static partial void LogStudyExpired(ILogger logger, string studyId, ulong bytes);
+}

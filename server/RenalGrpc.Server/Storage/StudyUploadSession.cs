@@ -1,0 +1,136 @@
+using System.Buffers;
+using System.Security.Cryptography;
+
+namespace RenalGrpc.Server.Storage;
+
+/// <summary>
+/// One upload in progress: its memory is reserved and its buffers rented at header time; chunks
+/// are written straight to their offsets. Disposing an uncommitted session (error, cancel,
+/// disconnect) returns the buffers and releases the reservation.
+/// </summary>
+public sealed class StudyUploadSession : IDisposable
+{
+    private readonly StudyStore _store;
+    private readonly Dictionary<StudyPhase, PhaseState> _phases = [];
+    private readonly ChunkDecoder _decoder = new();
+    private bool _finished;
+
+    internal StudyUploadSession(StudyStore store, string studyId, IReadOnlyList<PhaseDescriptor> phases, StoredStudy? existing)
+    {
+        _store = store;
+        StudyId = studyId;
+        Descriptors = phases;
+        Existing = existing;
+        ReservedBytes = existing is null ? phases.Aggregate(0UL, (s, p) => s + p.ByteLength) : 0;
+        if (existing is null)
+        {
+            foreach (var p in phases)
+            {
+                _phases[p.Phase] = new PhaseState(p, ArrayPool<byte>.Shared.Rent(checked((int)p.ByteLength)));
+            }
+        }
+    }
+
+    public string StudyId { get; }
+    public IReadOnlyList<PhaseDescriptor> Descriptors { get; }
+
+    /// <summary>Set when the same content is already stored: the upload needs no bytes and uses no memory.</summary>
+    public StoredStudy? Existing { get; }
+
+    public ulong ReservedBytes { get; }
+
+    public void AddChunk(in ChunkInput chunk)
+    {
+        if (Existing is not null)
+        {
+            return; // already stored: the rest of the stream is read and discarded
+        }
+
+        if (chunk.Data.Length > StudyStoreOptions.MaxChunkBytes)
+        {
+            throw StudyRequestException.Invalid("chunk.data", $"chunk data of {chunk.Data.Length} bytes exceeds the 1 MiB limit", "CHUNK_TOO_LARGE");
+        }
+
+        if (!_phases.TryGetValue((StudyPhase)chunk.Phase, out var state))
+        {
+            throw StudyRequestException.Invalid("chunk.phase", $"chunk phase {chunk.Phase} is not in the header", "UNKNOWN_PHASE");
+        }
+
+        var length = ChunkDecoder.UncompressedLength(chunk);
+        if (length == 0)
+        {
+            throw StudyRequestException.Invalid("chunk.data", "chunk is empty", "EMPTY_CHUNK");
+        }
+
+        var byteLength = state.Descriptor.ByteLength;
+        if (chunk.Offset > byteLength || (ulong)length > byteLength - chunk.Offset)
+        {
+            throw StudyRequestException.Invalid("chunk.offset", $"chunk [{chunk.Offset}, {chunk.Offset + (ulong)length}) is outside phase {state.Descriptor.Phase} of {byteLength} bytes", "CHUNK_OUT_OF_RANGE");
+        }
+
+        if (!state.Ranges.TryAdd(chunk.Offset, chunk.Offset + (ulong)length))
+        {
+            throw StudyRequestException.Invalid("chunk.offset", $"chunk at offset {chunk.Offset} overlaps bytes of phase {state.Descriptor.Phase} already received", "CHUNK_OVERLAP");
+        }
+
+        _decoder.Write(chunk, state.Buffer.AsSpan(checked((int)chunk.Offset), length));
+        state.WireBytes += (ulong)chunk.Data.Length;
+    }
+
+    /// <summary>Checks completeness and hashes, then stores the study (or returns the one already stored).</summary>
+    public (StoredStudy Study, bool AlreadyStored) Complete()
+    {
+        if (Existing is not null)
+        {
+            _finished = true;
+            return (_store.Touch(Existing), true);
+        }
+
+        foreach (var state in _phases.Values)
+        {
+            var d = state.Descriptor;
+            if (state.Ranges.TotalBytes != d.ByteLength)
+            {
+                throw StudyRequestException.Invalid($"phases[{d.Phase}].byte_length", $"phase {d.Phase}: received {state.Ranges.TotalBytes} of {d.ByteLength} bytes; chunks are missing", "MISSING_CHUNKS");
+            }
+
+            var hash = SHA256.HashData(state.Buffer.AsSpan(0, (int)d.ByteLength));
+            if (!hash.AsSpan().SequenceEqual(d.Sha256))
+            {
+                throw StudyRequestException.Invalid($"phases[{d.Phase}].sha256", $"phase {d.Phase}: SHA-256 of the received bytes does not match the header", "SHA256_MISMATCH");
+            }
+        }
+
+        var stored = _phases.Values
+            .OrderBy(s => s.Descriptor.Phase)
+            .Select(s => new StoredPhase(s.Descriptor, s.Buffer, s.WireBytes))
+            .ToList();
+        _finished = true;
+        return _store.Commit(this, stored);
+    }
+
+    public void Dispose()
+    {
+        _decoder.Dispose();
+        if (_finished || Existing is not null)
+        {
+            return;
+        }
+
+        _finished = true;
+        foreach (var state in _phases.Values)
+        {
+            ArrayPool<byte>.Shared.Return(state.Buffer);
+        }
+
+        _store.Release(ReservedBytes);
+    }
+
+    private sealed class PhaseState(PhaseDescriptor descriptor, byte[] buffer)
+    {
+        public PhaseDescriptor Descriptor { get; } = descriptor;
+        public byte[] Buffer { get; } = buffer;
+        public ReceivedRanges Ranges { get; } = new();
+        public ulong WireBytes { get; set; }
+    }
+}
