@@ -21,7 +21,8 @@ internal sealed class StudyUploadCall(
             wireBytes = await SendAsync(call.RequestStream);
             await call.RequestStream.CompleteAsync();
         }
-        catch (Exception ex) when (ex is RpcException or InvalidOperationException or IOException && !options.CancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException or IOException or OperationCanceledException
+            && !options.CancellationToken.IsCancellationRequested)
         {
             // A server that rejects the header or a chunk ends the call; writing then fails with a
             // generic error while the real status (with its field violations) is in the response.
