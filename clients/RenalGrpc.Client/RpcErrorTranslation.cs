@@ -10,6 +10,10 @@ internal static class RpcErrorTranslation
     {
         if (ex.StatusCode == StatusCode.Unavailable)
             return new RenalUnavailableException(server, ex.Status.Detail, ex);
+        // The call never reached a server (e.g. a TLS handshake with an untrusted certificate):
+        // the client reports INTERNAL, but for the user the server is simply not reachable.
+        if (ex.Status.DebugException is HttpRequestException transport)
+            return new RenalUnavailableException(server, transport.InnerException?.Message ?? transport.Message, ex);
         var violations = new List<FieldViolation>();
         string? reason = null;
         string message = ex.Status.Detail;
