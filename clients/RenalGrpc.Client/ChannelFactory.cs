@@ -4,7 +4,7 @@ using Grpc.Net.Client;
 
 namespace RenalGrpc.Client;
 
-/// <summary>Builds the HTTP/2 channel: optional private CA for TLS, cancellation as OperationCanceledException.</summary>
+/// <summary>Builds the HTTP/2 channel: optional private CA for TLS, deadlines kept apart from cancellation.</summary>
 internal static class ChannelFactory
 {
     public static GrpcChannel Create(RenalClientOptions options)
@@ -24,7 +24,9 @@ internal static class ChannelFactory
         {
             HttpHandler = handler,
             DisposeHttpClient = true,
-            ThrowOperationCanceledOnCancellation = true,
+            // Left false: with it, an expired deadline also surfaces as OperationCanceledException.
+            // RenalClient turns CANCELLED into OperationCanceledException only when the caller cancelled.
+            ThrowOperationCanceledOnCancellation = false,
             // Segmentation downloads come as 1 MiB chunks; leave room for the envelope.
             MaxReceiveMessageSize = 8 << 20,
         });

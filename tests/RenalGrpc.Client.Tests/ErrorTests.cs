@@ -34,6 +34,17 @@ public sealed class ErrorTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task ExpiredDeadline_IsDeadlineExceeded_NotACancellation()
+    {
+        var options = new RenalClientOptions { Uri = fixture.Server.Address, DefaultDeadline = TimeSpan.FromTicks(1), MaxRetries = 3 };
+        using var client = new RenalClient(options);
+
+        var ex = await Assert.ThrowsAsync<RenalServerException>(() => client.ListStudiesAsync());
+
+        Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
+    }
+
+    [Fact]
     public async Task UnreachableServer_ThrowsRenalUnavailable_AfterRetries()
     {
         // Port 1 on loopback: nothing listens there, the connection is refused at once.
