@@ -45,7 +45,7 @@ internal static class ServerConnection
         }
         catch (RenalUnavailableException ex)
         {
-            stderr.WriteLine($"renal {command}: cannot reach the server at {options.Uri} ({ex.InnerException?.Message ?? ex.Message})");
+            stderr.WriteLine($"renal {command}: {ex.Message}");
             stderr.WriteLine("Is it running? Start one with: dotnet server/RenalGrpc.Server/bin/Debug/net10.0/linux-x64/RenalGrpc.Server.dll --port 50051");
             return ExitCodes.ServerUnreachable;
         }

@@ -9,7 +9,7 @@ internal static class RpcErrorTranslation
     public static Exception Translate(RpcException ex, Uri server)
     {
         if (ex.StatusCode == StatusCode.Unavailable)
-            return new RenalUnavailableException(server, ex.Status.Detail, ex);
+            return new RenalUnavailableException(server, ex.Status.DebugException is { } cause ? $"{ex.Status.Detail} ({cause.Message})" : ex.Status.Detail, ex);
         // The call never reached a server (e.g. a TLS handshake with an untrusted certificate):
         // the client reports INTERNAL, but for the user the server is simply not reachable.
         if (ex.Status.DebugException is HttpRequestException transport)
