@@ -6,6 +6,7 @@ IBenchmark[] all =
     new ResampleBenchmark(),
     new DicomBenchmark(),
     new NiftiBenchmark(),
+    new TransferBenchmark(),
 ];
 
 var selected = args.Length == 0 ? all : all.Where(b => args.Contains(b.Name)).ToArray();

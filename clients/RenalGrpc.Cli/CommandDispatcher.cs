@@ -12,6 +12,10 @@ internal static class CommandDispatcher
         new ConvertCommand(),
         new PreviewCommand(),
         new PhantomCommand(),
+        new InfoCommand(),
+        new UploadCommand(),
+        new StudiesCommand(),
+        new DeleteCommand(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)

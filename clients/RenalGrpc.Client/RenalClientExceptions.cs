@@ -1,0 +1,41 @@
+using Grpc.Core;
+
+namespace RenalGrpc.Client;
+
+/// <summary>One field of a request the server rejected, from google.rpc.BadRequest.</summary>
+public sealed record FieldViolation(string Field, string Description);
+
+/// <summary>The server answered and refused the call (bad request, not found, unauthenticated, ...).</summary>
+public sealed class RenalServerException : Exception
+{
+    public RenalServerException(StatusCode statusCode, string message, IReadOnlyList<FieldViolation> fieldViolations, string? reason, Exception? inner)
+        : base(message, inner)
+    {
+        StatusCode = statusCode;
+        FieldViolations = fieldViolations;
+        Reason = reason;
+    }
+
+    public StatusCode StatusCode { get; }
+
+    /// <summary>Empty unless the server attached google.rpc.BadRequest details.</summary>
+    public IReadOnlyList<FieldViolation> FieldViolations { get; }
+
+    /// <summary>google.rpc.ErrorInfo reason (e.g. "STUDY_NOT_FOUND") when the server sent one.</summary>
+    public string? Reason { get; }
+
+    /// <summary>Status, message and every field violation, one per line, for people.</summary>
+    public string Describe()
+    {
+        var lines = new List<string> { $"{StatusCode}: {Message}" + (Reason is null ? "" : $" [{Reason}]") };
+        lines.AddRange(FieldViolations.Select(v => $"  {v.Field}: {v.Description}"));
+        return string.Join(Environment.NewLine, lines);
+    }
+}
+
+/// <summary>The server could not be reached (not running, wrong address, connection dropped) after retries.</summary>
+public sealed class RenalUnavailableException(Uri server, string message, Exception? inner)
+    : Exception($"server {server} is unreachable: {message}", inner)
+{
+    public Uri Server { get; } = server;
+}
