@@ -1,4 +1,3 @@
-using System.Buffers;
 using Microsoft.Extensions.Logging;
 
 namespace RenalGrpc.Server.Storage;
@@ -14,6 +13,9 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
     private long _memoryUsedBytes;
 
     public StudyStoreOptions Options { get; } = options;
+
+    /// <summary>Where phase buffers come from and go back to (exact sizes, bounded reuse).</summary>
+    public VolumeBufferPool Buffers { get; } = new(Math.Min(256L << 20, options.MemoryBudgetBytes / 4));
 
     /// <summary>Bytes reserved by stored studies and uploads in progress.</summary>
     public long MemoryUsedBytes => Interlocked.Read(ref _memoryUsedBytes);
@@ -144,7 +146,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
                 // Another upload of the same content finished first: keep that one, drop ours.
                 foreach (var phase in phases)
                 {
-                    ArrayPool<byte>.Shared.Return(phase.Buffer);
+                    Buffers.Return(phase.Buffer);
                 }
 
                 _memoryUsedBytes -= (long)session.ReservedBytes;
@@ -164,7 +166,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
     {
         foreach (var phase in study.Phases)
         {
-            ArrayPool<byte>.Shared.Return(phase.Buffer);
+            Buffers.Return(phase.Buffer);
         }
 
         Release(study.TotalBytes);

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 
 namespace RenalGrpc.Server.Storage;
@@ -26,7 +25,7 @@ public sealed class StudyUploadSession : IDisposable
         {
             foreach (var p in phases)
             {
-                _phases[p.Phase] = new PhaseState(p, ArrayPool<byte>.Shared.Rent(checked((int)p.ByteLength)));
+                _phases[p.Phase] = new PhaseState(p, store.Buffers.Rent(checked((int)p.ByteLength)));
             }
         }
     }
@@ -120,7 +119,7 @@ public sealed class StudyUploadSession : IDisposable
         _finished = true;
         foreach (var state in _phases.Values)
         {
-            ArrayPool<byte>.Shared.Return(state.Buffer);
+            _store.Buffers.Return(state.Buffer);
         }
 
         _store.Release(ReservedBytes);
