@@ -100,7 +100,7 @@ internal sealed class TransferBenchmark : IBenchmark
         }
         var start = new ProcessStartInfo(BenchmarkContext.ReferencePython) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(script);
-        start.ArgumentList.Add("--server");
+        start.ArgumentList.Add("--url");
         start.ArgumentList.Add(server.ToString());
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
