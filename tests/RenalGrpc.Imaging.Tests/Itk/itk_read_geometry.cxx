@@ -60,7 +60,7 @@ static int PrintGeometry(const char* path, const std::vector<long long>& probes)
   {
     const long long index = probes[p];
     const double value = (index >= 0 && index < count) ? data[index] : 0.0;
-    std::printf("%.9g%s", value, p + 1 == probes.size() ? "" : ",");
+    std::printf("%.17g%s", value, p + 1 == probes.size() ? "" : ",");
   }
   std::printf("]}\n");
   return 0;
