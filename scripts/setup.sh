@@ -12,6 +12,7 @@ APT_PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc                      # Python stub generation
   fonts-dejavu-core                                             # captions in `renal preview`
   python3-zstandard python3-lz4                                 # optional compressed uploads (Python client tests)
+  libinsighttoolkit5-dev                                        # ITK reads back our NIfTI/NRRD files in tests
 )
 
 missing=()
