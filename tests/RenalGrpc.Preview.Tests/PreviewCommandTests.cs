@@ -1,3 +1,4 @@
+using RenalGrpc.Cli.Tests;
 using RenalGrpc.Imaging.Nifti;
 using SkiaSharp;
 
