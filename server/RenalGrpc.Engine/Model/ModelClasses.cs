@@ -7,7 +7,7 @@ public static class ModelClasses
     public static readonly IReadOnlyList<string> SegmentationLabels = new[] { "background", "kidney", "tumor", "cyst" };
 
     /// <summary>Subtype classes in the paper's order.</summary>
-    public static readonly IReadOnlyList<string> Subtypes = new[] { "ccRCC", "pRCC", "chRCC", "oncocytoma", "AML" };
+    public static readonly IReadOnlyList<string> Subtypes = RenalGrpc.Imaging.RenalSubtypes.Names;
 
     /// <summary>Phase names: unenhanced, corticomedullary, nephrographic, excretory.</summary>
     public static readonly IReadOnlyList<string> Phases = new[] { "N", "A", "P", "D" };

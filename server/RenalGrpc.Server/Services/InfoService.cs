@@ -13,7 +13,6 @@ public sealed class InfoService(StudyStore store, BearerToken token) : V1.InfoSe
 {
     public const string NoModelStatus = "no model: the diagnosis engine is not built yet";
     public const int MaxReceiveMessageBytes = 4 * 1024 * 1024;
-    public static readonly string[] Subtypes = ["ccRCC", "pRCC", "chRCC", "oncocytoma", "AML"];
 
     public override Task<V1.ServerInfo> GetServerInfo(V1.GetServerInfoRequest request, ServerCallContext context) =>
         Task.FromResult(BuildInfo());
@@ -24,7 +23,7 @@ public sealed class InfoService(StudyStore store, BearerToken token) : V1.InfoSe
         Model = new V1.ModelInfo { Loaded = false, Status = NoModelStatus },
         Device = "cpu",
         Labels = { KidneyLabels.All.OrderBy(l => l.Value).Select(MapToLabelInfo) },
-        Subtypes = { Subtypes },
+        Subtypes = { RenalSubtypes.Names },
         PhasesSupported = { V1.Phase.N, V1.Phase.A, V1.Phase.P, V1.Phase.D },
         Limits = new V1.Limits
         {
