@@ -1,0 +1,103 @@
+using RenalGrpc.Engine.Registration;
+using RenalGrpc.Imaging;
+using RenalGrpc.Imaging.Components;
+
+namespace RenalGrpc.Engine.Analysis;
+
+// The engine's public analysis API. The gRPC service, `renal analyze --local`, `renal evaluate`
+// and the edit loop all go through these types; none of them mention Grpc.
+
+/// <summary>What one Analyze call asks for (mirrors renal.v1.AnalyzeOptions without its types).</summary>
+public sealed record AnalysisOptions
+{
+    /// <summary>Mirror test-time augmentation in the sliding window (slower, slightly better).</summary>
+    public bool MirrorTta { get; init; }
+
+    /// <summary>Also keep every phase's own-grid mask in the result.</summary>
+    public bool PerPhaseMasks { get; init; }
+
+    /// <summary>Override the reference phase ("N", "A", "P", "D"); null = P, else A, else D, else N.</summary>
+    public string? ReferencePhase { get; init; }
+}
+
+public enum AnalysisStage { Queued, Preprocessing, Segmentation, Alignment, Classification, Encoding }
+
+/// <summary>One progress event. Fraction is 0..1 within the stage; Phase is set for per-phase stages.</summary>
+public sealed record AnalysisProgress(AnalysisStage Stage, double Fraction, string? Phase = null, int QueuePosition = 0, string Message = "");
+
+/// <summary>Wall time of one stage (per phase where the stage runs per phase).</summary>
+public sealed record StageTiming(AnalysisStage Stage, string? Phase, double Seconds);
+
+/// <summary>
+/// One lesion: a connected component of label 2 (tumor) or 3 (cyst) in the reference grid.
+/// SubtypeProbabilities is in <see cref="RenalSubtypes.Names"/> order and sums to 1; empty for cysts.
+/// </summary>
+public sealed record LesionDiagnosis(
+    int Id,
+    int Label,
+    double VolumeMl,
+    double LargestDiameterMm,
+    PatientSide Side,
+    Vec3 CentroidLps,
+    (int I0, int J0, int K0, int I1, int J1, int K1) BoundingBox,
+    IReadOnlyDictionary<string, double> MeanHu,
+    IReadOnlyList<double> SubtypeProbabilities)
+{
+    /// <summary>Argmax subtype name, "" for cysts.</summary>
+    public string PredictedSubtype => SubtypeProbabilities.Count == 0
+        ? ""
+        : RenalSubtypes.Names[SubtypeProbabilities.Select((p, n) => (p, n)).MaxBy(t => t.p).n];
+
+    /// <summary>ccRCC + pRCC + chRCC; 0 for cysts.</summary>
+    public double MalignancyProbability => SubtypeProbabilities.Count == 0 ? 0 : SubtypeProbabilities.Take(3).Sum();
+}
+
+/// <summary>Diagnosis of a whole study: lesions largest first; the verdict is the largest tumor's.</summary>
+public sealed record StudyDiagnosis(
+    string ReferencePhase,
+    IReadOnlyList<LesionDiagnosis> Lesions,
+    string Verdict)
+{
+    /// <summary>The largest tumor (label 2), whose classification is the study's; null when none.</summary>
+    public LesionDiagnosis? LargestTumor => Lesions.Where(l => l.Label == KidneyLabels.Tumor).MaxBy(l => l.VolumeMl);
+}
+
+/// <summary>How one phase was put onto the reference grid.</summary>
+public sealed record PhaseAlignment(string Phase, AffineTransform Transform, double InitialDice, double FinalDice);
+
+/// <summary>
+/// Everything the classifier needs, kept by the server so that edits re-classify without
+/// re-segmenting: every phase's image resampled and warped onto the reference grid (float32 HU),
+/// and the reference-grid labels.
+/// </summary>
+public sealed record AlignedStudy(
+    string ReferencePhase,
+    Geometry ReferenceGrid,
+    IReadOnlyDictionary<string, Volume> ImagesOnReference,
+    IReadOnlyList<PhaseAlignment> Alignments);
+
+/// <summary>The result of Analyze.</summary>
+public sealed record StudyAnalysis(
+    AlignedStudy Aligned,
+    Volume Labels,
+    IReadOnlyDictionary<string, Volume> PhaseLabels,
+    StudyDiagnosis Diagnosis,
+    IReadOnlyList<StageTiming> Timings);
+
+/// <summary>The diagnosis engine. Implementations are synchronous and must be called from one worker thread at a time.</summary>
+public interface IStudyAnalyzer
+{
+    /// <summary>Model name and version as recorded in the checkpoint.</summary>
+    string ModelVersion { get; }
+
+    /// <summary>
+    /// Segments every phase, aligns them onto the reference phase, measures and classifies every lesion.
+    /// Phases: "N"/"A"/"P"/"D" to HU volumes (any voxel type, any grid). Throws ArgumentException for
+    /// unusable input, OperationCanceledException when cancelled (checked between tiles).
+    /// </summary>
+    StudyAnalysis Analyze(IReadOnlyDictionary<string, Volume> phases, AnalysisOptions options,
+        IProgress<AnalysisProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>Re-measures and re-classifies lesions for (possibly edited) reference-grid labels; no segmentation.</summary>
+    StudyDiagnosis Diagnose(AlignedStudy aligned, Volume labels, CancellationToken cancellationToken);
+}
