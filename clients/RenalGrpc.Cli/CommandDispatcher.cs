@@ -16,6 +16,7 @@ internal static class CommandDispatcher
         new UploadCommand(),
         new StudiesCommand(),
         new DeleteCommand(),
+        new TrainCommand(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)

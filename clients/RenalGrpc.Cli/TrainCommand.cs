@@ -1,0 +1,65 @@
+using RenalGrpc.Training;
+using RenalGrpc.Training.Classification;
+using RenalGrpc.Training.Segmentation;
+
+namespace RenalGrpc.Cli;
+
+/// <summary>`renal train`: trains the segmentation and/or subtype stage from a dataset folder into a checkpoint folder.</summary>
+internal sealed class TrainCommand : ICliCommand
+{
+    /// <summary>Segmentation "epochs" are fixed blocks of steps (patch-based training has no natural epoch).</summary>
+    public const int SegmentationStepsPerEpoch = 100;
+
+    public string Name => "train";
+    public string Summary => "train the model (segmentation and/or subtype stage) on a dataset folder";
+    public string Usage => $"""
+        usage: renal train --data DIR --out MODEL [--stage seg|cls|both] [--epochs N] [--seg-epochs N] [--cls-epochs N]
+                           [--val-fraction F] [--seed S] [--threads N] [--batch-size N]
+          --data DIR        dataset in the DATASET.md layout (renal phantom) or the KiTS23 layout
+          --out MODEL       checkpoint folder; an existing checkpoint there is the starting point, and
+                            OUT/train-state holds resumable state (rerun the same command to resume)
+          --stage           seg, cls or both (default both)
+          --epochs N        epochs for the stages trained (segmentation: {SegmentationStepsPerEpoch} patch steps per epoch;
+                            classification: one pass over the training lesions); --seg-epochs / --cls-epochs set one stage
+          --val-fraction F  share of cases held out for validation metrics (default 0.1)
+          --seed S          seed of the split, initialisation and every random draw (default 0)
+          --threads N       CPU threads for TorchSharp (default: all cores)
+        """;
+    public IReadOnlySet<string> Switches { get; } = new HashSet<string>();
+
+    public Task<int> RunAsync(CliArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var stages = args.Value("--stage") switch
+        {
+            null or "both" => TrainingStages.Both,
+            "seg" => TrainingStages.Segmentation,
+            "cls" => TrainingStages.Classification,
+            var other => throw new CliUsageException($"--stage must be seg, cls or both, got '{other}'"),
+        };
+        var segDefaults = new SegmentationTrainingOptions();
+        var clsDefaults = new ClassifierTrainingOptions();
+        int epochs = args.IntValue("--epochs", 0, 1, 100_000);
+        int segEpochs = args.IntValue("--seg-epochs", epochs > 0 ? epochs : segDefaults.Steps / SegmentationStepsPerEpoch, 1, 100_000);
+        int clsEpochs = args.IntValue("--cls-epochs", epochs > 0 ? epochs : clsDefaults.Epochs, 1, 100_000);
+        var request = new TrainingRequest
+        {
+            DataFolder = args.Required("--data"),
+            OutputFolder = args.Required("--out"),
+            Stages = stages,
+            ValidationFraction = args.DoubleValue("--val-fraction", 0.1, 0, 0.9),
+            Seed = args.IntValue("--seed", 0),
+            Threads = args.IntValue("--threads", Environment.ProcessorCount, 1, 256),
+            Segmentation = segDefaults with
+            {
+                Steps = segEpochs * SegmentationStepsPerEpoch,
+                BatchSize = args.IntValue("--batch-size", segDefaults.BatchSize, 1, 64),
+            },
+            Classification = clsDefaults with { Epochs = clsEpochs },
+        };
+        args.EnsureAllConsumed(maxPositionals: 0);
+        var metadata = TrainingRun.Execute(request, line => stdout.WriteLine(line), cancellationToken);
+        stdout.WriteLine($"wrote {request.OutputFolder} ({metadata.Name} {metadata.Version}); validation: " +
+            string.Join(", ", metadata.ValidationMetrics.Select(m => $"{m.Key} {m.Value:F3}")));
+        return Task.FromResult(ExitCodes.Success);
+    }
+}

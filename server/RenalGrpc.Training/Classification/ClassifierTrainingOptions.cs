@@ -1,0 +1,22 @@
+namespace RenalGrpc.Training.Classification;
+
+/// <summary>Settings of a stage-2 training run.</summary>
+public sealed record ClassifierTrainingOptions
+{
+    public int Epochs { get; init; } = 40;
+    public int BatchSize { get; init; } = 32;
+    public double LearningRate { get; init; } = 1e-3;
+    public double WeightDecay { get; init; } = 1e-4;
+    public int Seed { get; init; }
+
+    /// <summary>Probability that a training sample loses one contrast phase (replaced as at inference).</summary>
+    public double PhaseDropout { get; init; } = 0.25;
+
+    public void Validate()
+    {
+        if (Epochs < 1) throw new ArgumentException($"epochs must be at least 1, got {Epochs}");
+        if (BatchSize < 2 || BatchSize > 1024) throw new ArgumentException($"batch size must be 2..1024, got {BatchSize}");
+        if (!(LearningRate > 0 && LearningRate < 1)) throw new ArgumentException($"learning rate must be in (0, 1), got {LearningRate}");
+        if (!(PhaseDropout >= 0 && PhaseDropout <= 1)) throw new ArgumentException($"phase dropout must be in [0, 1], got {PhaseDropout}");
+    }
+}
