@@ -81,9 +81,12 @@ public static class TrainingRun
                 log($"validation: {string.Join(", ", metrics.Select(m => $"{m.Key} {m.Value:F3}"))}");
             }
         }
+        var classifier = model.Classifier;
         if (request.Stages is TrainingStages.Classification or TrainingStages.Both)
         {
-            foreach (var (key, value) in Classification.ClassifierTraining.Run(model.Classifier, train, validation, metadata,
+            // Always a fresh network of the current shape: the classifier trains from scratch in minutes.
+            classifier = new SubtypeClassifier(new SubtypeClassifierOptions());
+            foreach (var (key, value) in Classification.ClassifierTraining.Run(classifier, train, validation, metadata,
                          request.Classification with { Seed = request.Seed }, stateFolder, log, cancellationToken))
                 metrics[key] = value;
         }
@@ -95,8 +98,10 @@ public static class TrainingRun
             Steps = steps,
             Notes = "trained by `renal train`; synthetic data, not for clinical use",
         };
-        return ModelCheckpoint.Save(request.OutputFolder, metadata with { Training = description, ValidationMetrics = metrics },
-            model.Segmentation, model.Classifier);
+        // Undefined metrics (an AUC for a class absent from a small validation split) are left out: JSON has no NaN.
+        var defined = metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => m.Value);
+        return ModelCheckpoint.Save(request.OutputFolder, metadata with { Training = description, ValidationMetrics = defined },
+            model.Segmentation, classifier);
     }
 
     private static List<ModelGridPhase> LoadPhases(IReadOnlyList<TrainingCase> cases, Vec3 spacing, CheckpointMetadata metadata, Action<string> log)
