@@ -3,12 +3,12 @@ namespace RenalGrpc.Training.Segmentation;
 /// <summary>Settings of a stage-1 training run; every default is what the shipped model used.</summary>
 public sealed record SegmentationTrainingOptions
 {
-    public int Steps { get; init; } = 1500;
+    public int Steps { get; init; } = 2000;
     public int BatchSize { get; init; } = 2;
 
     /// <summary>Patch (z, y, x) in model-grid voxels; multiples of the network's divisor.</summary>
     public int[] PatchShape { get; init; } = { 24, 80, 80 };
-    public double LearningRate { get; init; } = 2e-3;
+    public double LearningRate { get; init; } = 3e-3;
     public double WeightDecay { get; init; } = 1e-5;
     public int Seed { get; init; }
 

@@ -1,0 +1,62 @@
+using RenalGrpc.Imaging;
+using RenalGrpc.Imaging.Components;
+using RenalGrpc.Imaging.Resampling;
+using RenalGrpc.Training.Segmentation;
+
+namespace RenalGrpc.Training.Evaluation;
+
+/// <summary>What an analysis (local engine or server) returned for one case.</summary>
+/// <param name="StudyProbabilities">The study verdict in RenalSubtypes order; null when no tumor was found.</param>
+public sealed record CaseOutcome(string ReferencePhase, Volume Labels, IReadOnlyList<double>? StudyProbabilities, double Seconds);
+
+/// <summary>One case scored against its ground truth in the reference phase's grid.</summary>
+public sealed record CaseEvaluation(
+    string CaseId,
+    string? TrueSubtype,
+    string ReferencePhase,
+    double DiceKidneyMasses,
+    double DiceTumor,
+    int TrueLesions,
+    int DetectedTrueLesions,
+    int PredictedLesions,
+    int CorrectPredictedLesions,
+    IReadOnlyList<double>? StudyProbabilities,
+    string PredictedSubtype,
+    double Seconds)
+{
+    /// <summary>Scores one outcome. Lesions are connected components (26-neighbour) of labels 2 and 3 together; a lesion counts as found when any voxel overlaps.</summary>
+    public static CaseEvaluation Score(string caseId, string? trueSubtype, Volume truth, CaseOutcome outcome)
+    {
+        var predicted = outcome.Labels.Geometry.IsSameGrid(truth.Geometry, 1e-2, 1e-4)
+            ? outcome.Labels
+            : LabelResampler.Resample(outcome.Labels, truth.Geometry);
+        var p = predicted.Buffer;
+        var t = truth.VoxelType == VoxelType.UInt8 ? truth.Buffer : truth.ToFloatArray().Select(v => (byte)v).ToArray();
+        double kidney = SegmentationValidation.Dice(p, t, l => l > 0);
+        bool tumorPresent = t.Any(l => l == KidneyLabels.Tumor);
+        double tumor = tumorPresent ? SegmentationValidation.Dice(p, t, l => l == KidneyLabels.Tumor) : double.NaN;
+
+        var (trueCount, trueFound) = Overlaps(t, p, truth.Geometry.Size);
+        var (predictedCount, predictedCorrect) = Overlaps(p, t, truth.Geometry.Size);
+        string subtype = outcome.StudyProbabilities is { Count: > 0 } probabilities
+            ? RenalSubtypes.Names[probabilities.Select((v, n) => (v, n)).MaxBy(x => x.v).n]
+            : "";
+        return new CaseEvaluation(caseId, trueSubtype, outcome.ReferencePhase, kidney, tumor, trueCount, trueFound,
+            predictedCount, predictedCorrect, outcome.StudyProbabilities, subtype, outcome.Seconds);
+    }
+
+    /// <summary>Components of masses in <paramref name="of"/> and how many touch a mass voxel of <paramref name="other"/>.</summary>
+    private static (int Count, int Overlapping) Overlaps(byte[] of, byte[] other, GridSize size)
+    {
+        var mask = new byte[of.Length];
+        for (int n = 0; n < of.Length; n++) mask[n] = (byte)(of[n] >= KidneyLabels.Tumor ? 1 : 0);
+        var labeling = ConnectedComponents.Label(mask, size, Connectivity.TwentySix);
+        var hit = new bool[labeling.ComponentCount + 1];
+        for (int n = 0; n < of.Length; n++)
+        {
+            int c = labeling.Labels[n];
+            if (c > 0 && other[n] >= KidneyLabels.Tumor) hit[c] = true;
+        }
+        return (labeling.ComponentCount, hit.Count(h => h));
+    }
+}

@@ -1,0 +1,73 @@
+using System.Text;
+using RenalGrpc.Imaging;
+using RenalGrpc.Training.Metrics;
+
+namespace RenalGrpc.Training.Evaluation;
+
+/// <summary>Dataset-level figures of an evaluation, as the paper reports them plus segmentation and detection.</summary>
+public sealed record EvaluationSummary(
+    int Cases,
+    double MeanDiceKidneyMasses,
+    double MeanDiceTumor,
+    double LesionRecall,
+    double LesionPrecision,
+    IReadOnlyDictionary<string, double> AucPerClass,
+    double MacroAuc,
+    double BenignVsMalignantAuc,
+    int[][] ConfusionMatrix,
+    double Accuracy,
+    double MeanSecondsPerCase)
+{
+    public static EvaluationSummary From(IReadOnlyList<CaseEvaluation> cases)
+    {
+        int classes = RenalSubtypes.Names.Count;
+        // Cases with a true subtype; a missed tumor counts as a uniform (uninformative) prediction
+        // so that failures lower the AUC instead of silently leaving the set.
+        var labelled = cases.Where(c => c.TrueSubtype is not null).ToArray();
+        var probabilities = labelled.Select(c => c.StudyProbabilities is { Count: > 0 } p ? p.ToArray() : Enumerable.Repeat(1.0 / classes, classes).ToArray()).ToArray();
+        var truth = labelled.Select(c => RenalSubtypes.Names.ToList().IndexOf(c.TrueSubtype!)).ToArray();
+        var (perClass, macro) = ClassificationMetrics.OneVsRest(probabilities, truth, classes);
+        var malignancy = probabilities.Select(p => p.Take(3).Sum()).ToArray();
+        double benignMalignant = ClassificationMetrics.Auc(malignancy, truth.Select(t => RenalSubtypes.Malignant.Contains(RenalSubtypes.Names[t])).ToArray());
+        var confusion = ClassificationMetrics.Confusion(probabilities, truth, classes);
+        var matrix = Enumerable.Range(0, classes).Select(r => Enumerable.Range(0, classes).Select(c => confusion[r, c]).ToArray()).ToArray();
+        int correct = Enumerable.Range(0, classes).Sum(c => confusion[c, c]);
+
+        int trueLesions = cases.Sum(c => c.TrueLesions), predictedLesions = cases.Sum(c => c.PredictedLesions);
+        return new EvaluationSummary(
+            cases.Count,
+            cases.Select(c => c.DiceKidneyMasses).DefaultIfEmpty(double.NaN).Average(),
+            cases.Where(c => !double.IsNaN(c.DiceTumor)).Select(c => c.DiceTumor).DefaultIfEmpty(double.NaN).Average(),
+            trueLesions == 0 ? double.NaN : (double)cases.Sum(c => c.DetectedTrueLesions) / trueLesions,
+            predictedLesions == 0 ? double.NaN : (double)cases.Sum(c => c.CorrectPredictedLesions) / predictedLesions,
+            RenalSubtypes.Names.Select((name, n) => (name, n)).ToDictionary(x => x.name, x => perClass[x.n]),
+            macro,
+            benignMalignant,
+            matrix,
+            labelled.Length == 0 ? double.NaN : (double)correct / labelled.Length,
+            cases.Select(c => c.Seconds).DefaultIfEmpty(0).Average());
+    }
+
+    /// <summary>The paper-style table: per-class AUC, then segmentation and detection, then the confusion matrix.</summary>
+    public string ToTable()
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"cases {Cases}, mean {MeanSecondsPerCase:F1} s per case");
+        text.AppendLine($"{"",-28}{"value",8}");
+        text.AppendLine($"{"Dice kidney+masses (mean)",-28}{MeanDiceKidneyMasses,8:F3}");
+        text.AppendLine($"{"Dice tumor (mean)",-28}{MeanDiceTumor,8:F3}");
+        text.AppendLine($"{"lesion detection recall",-28}{LesionRecall,8:F3}");
+        text.AppendLine($"{"lesion detection precision",-28}{LesionPrecision,8:F3}");
+        text.AppendLine();
+        text.AppendLine($"{"subtype (one-vs-rest)",-28}{"AUC",8}");
+        foreach (var (name, auc) in AucPerClass) text.AppendLine($"{name,-28}{auc,8:F3}");
+        text.AppendLine($"{"macro AUC",-28}{MacroAuc,8:F3}");
+        text.AppendLine($"{"benign vs malignant AUC",-28}{BenignVsMalignantAuc,8:F3}");
+        text.AppendLine($"{"accuracy (argmax)",-28}{Accuracy,8:F3}");
+        text.AppendLine();
+        text.AppendLine("confusion (rows truth, columns predicted): " + string.Join(" ", RenalSubtypes.Names));
+        for (int r = 0; r < ConfusionMatrix.Length; r++)
+            text.AppendLine($"{RenalSubtypes.Names[r],-12}" + string.Concat(ConfusionMatrix[r].Select(v => $"{v,6}")));
+        return text.ToString();
+    }
+}
