@@ -1,0 +1,42 @@
+using RenalGrpc.Imaging;
+using RenalGrpc.Imaging.Nifti;
+using RenalGrpc.Training.Data;
+using RenalGrpc.Training.Evaluation;
+using RenalGrpc.Training.Metrics;
+
+namespace RenalGrpc.Training.Tests;
+
+[Collection(nameof(TinyDatasetCollection))]
+public sealed class MetricsTests(TinyDataset data)
+{
+    [Fact]
+    public void Auc_matches_hand_counted_pairs_with_ties_as_half()
+    {
+        // Positives 0.9, 0.4; negatives 0.4, 0.1: pairs (0.9>0.4) (0.9>0.1) (0.4=0.4 half) (0.4>0.1) = 3.5 / 4.
+        Assert.Equal(0.875, ClassificationMetrics.Auc(new[] { 0.9, 0.4, 0.4, 0.1 }, new[] { true, true, false, false }), 10);
+        Assert.Equal(1.0, ClassificationMetrics.Auc(new[] { 0.9, 0.8, 0.2 }, new[] { true, true, false }));
+        Assert.True(double.IsNaN(ClassificationMetrics.Auc(new[] { 0.9 }, new[] { true })));
+    }
+
+    [Fact]
+    public void A_perfect_outcome_scores_Dice_one_and_finds_every_lesion()
+    {
+        var c = TrainingDataset.Discover(data.Folder).First(x => x.Subtype is not null);
+        var truth = NiftiFile.Read(c.Phase("P")!.LabelsPath!);
+        var probabilities = RenalSubtypes.Names.Select(n => n == c.Subtype ? 0.9 : 0.025).ToArray();
+        var scored = CaseEvaluation.Score(c.Id, c.Subtype, truth, new CaseOutcome("P", truth, probabilities, 1));
+        Assert.Equal(1, scored.DiceKidneyMasses, 10);
+        Assert.Equal(1, scored.DiceTumor, 10);
+        Assert.Equal(scored.TrueLesions, scored.DetectedTrueLesions);
+        Assert.Equal(scored.TrueLesions, scored.PredictedLesions);
+        Assert.Equal(c.Subtype, scored.PredictedSubtype);
+
+        var empty = new Volume(truth.Geometry, VoxelType.UInt8, new byte[truth.Buffer.Length]);
+        var missed = CaseEvaluation.Score(c.Id, c.Subtype, truth, new CaseOutcome("P", empty, null, 1));
+        Assert.Equal(0, missed.DiceTumor);
+        Assert.Equal(0, missed.DetectedTrueLesions);
+        var summary = EvaluationSummary.From(new[] { scored, missed });
+        Assert.Equal(0.5, summary.LesionRecall, 10);
+        Assert.Contains("macro AUC", summary.ToTable());
+    }
+}
