@@ -1,3 +1,4 @@
+using RenalGrpc.Engine.Classification;
 using RenalGrpc.Engine.Model;
 using RenalGrpc.Engine.Preprocessing;
 
@@ -38,11 +39,14 @@ public sealed record CheckpointMetadata
     public IReadOnlyList<string> Subtypes { get; init; } = ModelClasses.Subtypes;
     public IReadOnlyList<string> Phases { get; init; } = ModelClasses.Phases;
 
-    /// <summary>Model spacing (i, j, k) in mm.</summary>
-    public IReadOnlyList<double> SpacingMm { get; init; } = new[] { 0.8, 0.8, 2.5 };
+    /// <summary>Model spacing (i, j, k) in mm: coarse enough for CPU inference of a whole abdomen.</summary>
+    public IReadOnlyList<double> SpacingMm { get; init; } = new[] { 2.5, 2.5, 5.0 };
     public IntensityNormalization Normalization { get; init; } = IntensityNormalization.Paper;
     public SegmentationUNetOptions Segmentation { get; init; } = new();
     public SubtypeClassifierOptions Classifier { get; init; } = new();
+
+    /// <summary>How the classifier's lesion crops are cut (training and inference must agree).</summary>
+    public CropOptions ClassifierCrop { get; init; } = new();
 
     /// <summary>Tile (z, y, x) the segmentation network was trained and is run with.</summary>
     public IReadOnlyList<int> TileShape { get; init; } = new[] { 32, 96, 96 };
@@ -66,6 +70,7 @@ public sealed record CheckpointMetadata
             Normalization.Validate();
             Segmentation.Validate();
             Classifier.Validate();
+            ClassifierCrop.Validate();
         }
         catch (Exception e) when (e is ArgumentException or NullReferenceException)
         {

@@ -7,10 +7,12 @@ namespace RenalGrpc.Engine.Model;
 /// <summary>Shape of a <see cref="SubtypeClassifier"/>: ResNet widths and BasicBlocks per stage.</summary>
 public sealed record SubtypeClassifierOptions
 {
-    /// <summary>N plus two contrast phases, as in the paper.</summary>
-    public int InputChannels { get; init; } = 3;
+    /// <summary>N plus two contrast phases, as in the paper, plus the lesion mask (see PhaseTriplets).</summary>
+    public int InputChannels { get; init; } = 4;
     public int Classes { get; init; } = 5;
-    public IReadOnlyList<int> Widths { get; init; } = new[] { 32, 64, 128, 256 };
+
+    /// <summary>Small enough to train and run on a CPU (about 0.7 M parameters with 2 blocks per stage).</summary>
+    public IReadOnlyList<int> Widths { get; init; } = new[] { 16, 32, 64, 128 };
     public IReadOnlyList<int> BlocksPerStage { get; init; } = new[] { 2, 2, 2, 2 };
 
     public void Validate()
@@ -28,7 +30,7 @@ public sealed record SubtypeClassifierOptions
 /// The paper's stage-2 subtype network on 2-D crops of the largest tumor slice: the stacked
 /// phases go through a 1x1 convolution (the paper's channel mixer in front of an ImageNet
 /// ResNet), a ResNet of BasicBlocks (first block of every stage after the first halves the
-/// resolution), global average pooling and a linear layer. Input N x 3 x H x W; output N x 5
+/// resolution), global average pooling and a linear layer. Input N x InputChannels x H x W; output N x 5
 /// logits in the order ccRCC, pRCC, chRCC, oncocytoma, AML. Any H, W >= 1 works because the
 /// pooling is global.
 /// </summary>

@@ -39,7 +39,7 @@ public sealed class ModelCheckpointTests : IDisposable
         segmentation.eval();
         classifier.eval();
         var volume = randn(new long[] { 1, 1, 4, 8, 8 });
-        var crop = randn(new long[] { 2, 3, 16, 16 });
+        var crop = randn(new long[] { 2, 4, 16, 16 });
         using var noGrad = no_grad();
         var expectedMasks = segmentation.forward(volume);
         var expectedSubtypes = classifier.forward(crop);
