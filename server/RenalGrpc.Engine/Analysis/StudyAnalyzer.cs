@@ -12,7 +12,7 @@ public sealed record StudyAnalyzerSettings
     public PostprocessingOptions Postprocessing { get; init; } = new();
     public AlignmentOptions Alignment { get; init; } = new();
 
-    /// <summary>Give freed native memory back to the OS after every study (see <see cref="NativeMemory"/>).</summary>
+    /// <summary>Give freed native memory back to the OS after every study (see <see cref="NativeHeap"/>).</summary>
     public bool TrimNativeMemory { get; init; } = true;
 }
 
@@ -108,7 +108,7 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
         }
         finally
         {
-            if (Settings.TrimNativeMemory) NativeMemory.Trim();
+            if (Settings.TrimNativeMemory) NativeHeap.Trim();
         }
     }
 

@@ -7,7 +7,7 @@ namespace RenalGrpc.Engine.Analysis;
 /// process RSS creeps to the peak of the largest study (PLATFORM.md: ~1.1 GB instead of ~200 MB);
 /// malloc_trim(0) costs about 30 ms. Linux/glibc only; elsewhere (or with musl) it does nothing.
 /// </summary>
-public static partial class NativeMemory
+public static partial class NativeHeap
 {
     /// <summary>True when memory was released; false when nothing was or the call is unavailable.</summary>
     public static bool Trim()
