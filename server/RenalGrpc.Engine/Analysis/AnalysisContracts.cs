@@ -1,3 +1,4 @@
+using RenalGrpc.Engine.Preprocessing;
 using RenalGrpc.Engine.Registration;
 using RenalGrpc.Imaging;
 using RenalGrpc.Imaging.Components;
@@ -63,7 +64,14 @@ public sealed record StudyDiagnosis(
 }
 
 /// <summary>How one phase was put onto the reference grid.</summary>
-public sealed record PhaseAlignment(string Phase, AffineTransform Transform, double InitialDice, double FinalDice);
+/// <param name="Transform">Registration result in the normalised coordinates of <paramref name="RegistrationGrid"/> (reference to phase).</param>
+/// <param name="InitialDice">Mean soft Dice after the centre-of-mass start; NaN when the phase was not registered.</param>
+/// <param name="FinalDice">Mean soft Dice of the returned transform; NaN when the phase was not registered.</param>
+/// <param name="ReferenceToPhaseLps">The same map between LPS points (reference scan to this phase's scan); null means identity.</param>
+/// <param name="RegistrationGrid">The common grid the masks were registered on; null when not registered.</param>
+/// <param name="Note">Why the phase was not registered, or null.</param>
+public sealed record PhaseAlignment(string Phase, AffineTransform Transform, double InitialDice, double FinalDice,
+    LpsAffine? ReferenceToPhaseLps = null, Geometry? RegistrationGrid = null, string? Note = null);
 
 /// <summary>
 /// Everything the classifier needs, kept by the server so that edits re-classify without
@@ -76,13 +84,17 @@ public sealed record AlignedStudy(
     IReadOnlyDictionary<string, Volume> ImagesOnReference,
     IReadOnlyList<PhaseAlignment> Alignments);
 
-/// <summary>The result of Analyze.</summary>
+/// <summary>What was done to one phase before alignment: preprocessing (null without a network) and post-processing.</summary>
+public sealed record PhaseRecord(string Phase, PreprocessingRecord? Preprocessing, PostprocessingRecord Postprocessing);
+
+/// <summary>The result of Analyze. PhaseRecords (added): per phase what preprocessing and post-processing did.</summary>
 public sealed record StudyAnalysis(
     AlignedStudy Aligned,
     Volume Labels,
     IReadOnlyDictionary<string, Volume> PhaseLabels,
     StudyDiagnosis Diagnosis,
-    IReadOnlyList<StageTiming> Timings);
+    IReadOnlyList<StageTiming> Timings,
+    IReadOnlyDictionary<string, PhaseRecord>? PhaseRecords = null);
 
 /// <summary>The diagnosis engine. Implementations are synchronous and must be called from one worker thread at a time.</summary>
 public interface IStudyAnalyzer

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using RenalGrpc.Engine.Checkpoints;
+using RenalGrpc.Engine.Inference;
+using RenalGrpc.Engine.Preprocessing;
+using RenalGrpc.Imaging;
+using static TorchSharp.torch;
+
+namespace RenalGrpc.Engine.Analysis;
+
+/// <summary>
+/// Labels of one phase on its own grid (uint8, KiTS23 values) before post-processing, with the
+/// record of how the network input was made (null for segmenters that use no network) and the
+/// seconds spent preparing the input.
+/// </summary>
+public sealed record PhaseSegmentation(Volume Labels, PreprocessingRecord? Preprocessing, double PreprocessingSeconds);
+
+/// <summary>
+/// Stage 1 for one phase. An interface so that tests, evaluation and the edit loop can plug in
+/// ground truth or another model. Called synchronously on the analysis thread.
+/// </summary>
+public interface IPhaseSegmenter
+{
+    /// <param name="phase">"N", "A", "P" or "D".</param>
+    /// <param name="image">The phase's HU volume on its own grid.</param>
+    /// <param name="mirrorTta">Run mirror test-time augmentation.</param>
+    /// <param name="progress">Stage (Preprocessing or Segmentation) and the fraction done within it.</param>
+    PhaseSegmentation Segment(string phase, Volume image, bool mirrorTta, Action<AnalysisStage, double>? progress,
+        CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The shared 3-D U-Net on one phase: resample to the model spacing with clip + z-score
+/// (<see cref="PhasePreprocessor"/>), Gaussian-weighted sliding window, class probabilities back
+/// onto the phase's grid and argmax there (<see cref="OriginalGridMapper"/>). Every tensor lives in
+/// one dispose scope per call (and one per tile inside the predictor).
+/// </summary>
+public sealed class NetworkPhaseSegmenter : IPhaseSegmenter
+{
+    private readonly LoadedModel model;
+    private readonly PhasePreprocessor preprocessor;
+    private readonly int[] tileShape;
+
+    public NetworkPhaseSegmenter(LoadedModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        this.model = model;
+        var metadata = model.Metadata;
+        tileShape = metadata.TileShape.ToArray();
+        preprocessor = new PhasePreprocessor(new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]),
+            metadata.Normalization, tileShape);
+    }
+
+    public PhaseSegmentation Segment(string phase, Volume image, bool mirrorTta, Action<AnalysisStage, double>? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var scope = NewDisposeScope();
+        var clock = Stopwatch.StartNew();
+        progress?.Invoke(AnalysisStage.Preprocessing, 0);
+        var prepared = preprocessor.Run(image);
+        double preprocessingSeconds = clock.Elapsed.TotalSeconds;
+        progress?.Invoke(AnalysisStage.Preprocessing, 1);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var predictor = new SlidingWindowPredictor(model.Segmentation, new SlidingWindowOptions
+        {
+            TileShape = tileShape,
+            MirrorAxes = mirrorTta ? [0, 1, 2] : [],
+            PadValue = prepared.Record.PadValue,
+        });
+        progress?.Invoke(AnalysisStage.Segmentation, 0);
+        var probabilities = predictor.Predict(prepared.Image, cancellationToken,
+            fraction => progress?.Invoke(AnalysisStage.Segmentation, 0.95 * fraction));
+        var labels = OriginalGridMapper.ProbabilitiesToLabels(probabilities, prepared.Record);
+        progress?.Invoke(AnalysisStage.Segmentation, 1);
+        return new PhaseSegmentation(labels, prepared.Record, preprocessingSeconds);
+    }
+}

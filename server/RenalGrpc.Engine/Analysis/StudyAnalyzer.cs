@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using RenalGrpc.Engine.Checkpoints;
+using RenalGrpc.Engine.Classification;
+using RenalGrpc.Imaging;
+using static TorchSharp.torch;
+
+namespace RenalGrpc.Engine.Analysis;
+
+/// <summary>Tunables of the pipeline that are not part of the checkpoint.</summary>
+public sealed record StudyAnalyzerSettings
+{
+    public PostprocessingOptions Postprocessing { get; init; } = new();
+    public AlignmentOptions Alignment { get; init; } = new();
+
+    /// <summary>Give freed native memory back to the OS after every study (see <see cref="NativeHeap"/>).</summary>
+    public bool TrimNativeMemory { get; init; } = true;
+}
+
+/// <summary>
+/// The whole diagnosis over a loaded checkpoint: per-phase segmentation (<see cref="IPhaseSegmenter"/>),
+/// post-processing, alignment of every phase onto the reference phase, lesion measurement and
+/// classification. Synchronous by design (dispose scopes and no_grad are bound to the OS thread):
+/// the server calls it from one worker thread at a time.
+/// </summary>
+public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
+{
+    private readonly LoadedModel model;
+    private readonly bool ownsModel;
+    private readonly IPhaseSegmenter segmenter;
+    private readonly LesionClassifier classifier;
+    private readonly PhaseAligner aligner;
+
+    /// <param name="model">Networks and metadata; not disposed by the analyzer unless it loaded them itself.</param>
+    /// <param name="settings">Pipeline tunables; defaults when null.</param>
+    /// <param name="segmenter">Stage 1 per phase; the checkpoint's network when null (tests inject ground truth).</param>
+    public StudyAnalyzer(LoadedModel model, StudyAnalyzerSettings? settings = null, IPhaseSegmenter? segmenter = null)
+        : this(model, settings, segmenter, ownsModel: false)
+    {
+    }
+
+    private StudyAnalyzer(LoadedModel model, StudyAnalyzerSettings? settings, IPhaseSegmenter? segmenter, bool ownsModel)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        this.model = model;
+        this.ownsModel = ownsModel;
+        Settings = settings ?? new StudyAnalyzerSettings();
+        Settings.Postprocessing.Validate();
+        var metadata = model.Metadata;
+        this.segmenter = segmenter ?? new NetworkPhaseSegmenter(model);
+        classifier = new LesionClassifier(model.Classifier, metadata.ClassifierCrop, metadata.Normalization);
+        aligner = new PhaseAligner(new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]), Settings.Alignment);
+        model.Segmentation.eval();
+        model.Classifier.eval();
+    }
+
+    /// <summary>Loads a checkpoint folder strictly (<see cref="ModelCheckpoint.Load"/>); the analyzer then owns the networks.</summary>
+    public static StudyAnalyzer Load(string checkpointFolder, StudyAnalyzerSettings? settings = null, IPhaseSegmenter? segmenter = null)
+    {
+        var loaded = ModelCheckpoint.Load(checkpointFolder);
+        try
+        {
+            return new StudyAnalyzer(loaded, settings, segmenter, ownsModel: true);
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
+    }
+
+    public StudyAnalyzerSettings Settings { get; }
+
+    public CheckpointMetadata Metadata => model.Metadata;
+
+    public string ModelVersion => $"{model.Metadata.Name} {model.Metadata.Version}";
+
+    public StudyAnalysis Analyze(IReadOnlyDictionary<string, Volume> phases, AnalysisOptions options,
+        IProgress<AnalysisProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(phases);
+        ArgumentNullException.ThrowIfNull(options);
+        var order = CheckedPhases(phases);
+        string reference = ReferencePhase.Choose(order, options.ReferencePhase);
+        var timings = new List<StageTiming>();
+        try
+        {
+            using var scope = NewDisposeScope();
+            var labels = new Dictionary<string, Volume>(StringComparer.Ordinal);
+            var records = new Dictionary<string, PhaseRecord>(StringComparer.Ordinal);
+            foreach (var phase in order)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var (phaseLabels, record) = SegmentPhase(phase, phases[phase], options, progress, timings, cancellationToken);
+                labels[phase] = phaseLabels;
+                records[phase] = record;
+            }
+
+            var aligned = Align(phases, labels, reference, progress, timings, cancellationToken);
+
+            progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 0));
+            var clock = Stopwatch.StartNew();
+            var diagnosis = Diagnose(aligned, labels[reference], cancellationToken);
+            timings.Add(new StageTiming(AnalysisStage.Classification, null, clock.Elapsed.TotalSeconds));
+            progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 1));
+
+            var perPhase = options.PerPhaseMasks ? labels : new Dictionary<string, Volume>(StringComparer.Ordinal);
+            return new StudyAnalysis(aligned, labels[reference], perPhase, diagnosis, timings, records);
+        }
+        finally
+        {
+            if (Settings.TrimNativeMemory) NativeHeap.Trim();
+        }
+    }
+
+    public StudyDiagnosis Diagnose(AlignedStudy aligned, Volume labels, CancellationToken cancellationToken) =>
+        StudyDiagnoser.Diagnose(aligned, labels, classifier, Settings.Postprocessing.Connectivity, cancellationToken);
+
+    public void Dispose()
+    {
+        if (ownsModel) model.Dispose();
+    }
+
+    /// <summary>Phases present in N, A, P, D order; ArgumentException for unknown names or missing volumes.</summary>
+    private static List<string> CheckedPhases(IReadOnlyDictionary<string, Volume> phases)
+    {
+        if (phases.Count == 0) throw new ArgumentException("the study has no phase images");
+        foreach (var (phase, volume) in phases)
+        {
+            if (!ReferencePhase.Preference.Contains(phase)) throw new ArgumentException($"unknown phase '{phase}'; expected N, A, P or D");
+            if (volume is null) throw new ArgumentException($"phase {phase} has no image");
+        }
+        return PhaseTriplets.ContrastPhases.Prepend(PhaseTriplets.Unenhanced).Where(phases.ContainsKey).ToList();
+    }
+
+    private (Volume Labels, PhaseRecord Record) SegmentPhase(string phase, Volume image, AnalysisOptions options,
+        IProgress<AnalysisProgress>? progress, List<StageTiming> timings, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var segmentation = segmenter.Segment(phase, image, options.MirrorTta,
+            (stage, fraction) => progress?.Report(new AnalysisProgress(stage, fraction, phase)), cancellationToken);
+        if (segmentation.Labels.VoxelType != VoxelType.UInt8 || !segmentation.Labels.Geometry.IsSameGrid(image.Geometry))
+            throw new InvalidOperationException($"the segmenter returned labels for phase {phase} that are not uint8 on the phase's grid");
+        var (cleaned, postprocessing) = SegmentationPostprocessing.Apply(segmentation.Labels, Settings.Postprocessing);
+        double total = clock.Elapsed.TotalSeconds;
+        timings.Add(new StageTiming(AnalysisStage.Preprocessing, phase, segmentation.PreprocessingSeconds));
+        timings.Add(new StageTiming(AnalysisStage.Segmentation, phase, Math.Max(0, total - segmentation.PreprocessingSeconds)));
+        return (cleaned, new PhaseRecord(phase, segmentation.Preprocessing, postprocessing));
+    }
+
+    /// <summary>Registers every other phase onto the reference and samples every image onto the reference grid (float32 HU).</summary>
+    private AlignedStudy Align(IReadOnlyDictionary<string, Volume> phases, Dictionary<string, Volume> labels, string reference,
+        IProgress<AnalysisProgress>? progress, List<StageTiming> timings, CancellationToken cancellationToken)
+    {
+        var referenceGrid = phases[reference].Geometry;
+        var images = new Dictionary<string, Volume>(StringComparer.Ordinal)
+        {
+            [reference] = Volume.FromVoxels<float>(referenceGrid, phases[reference].ToFloatArray()),
+        };
+        var alignments = new List<PhaseAlignment>();
+        var moving = labels.Keys.Where(p => p != reference).ToList();
+        progress?.Report(new AnalysisProgress(AnalysisStage.Alignment, 0));
+        for (int n = 0; n < moving.Count; n++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string phase = moving[n];
+            var clock = Stopwatch.StartNew();
+            var alignment = aligner.Align(phase, labels[phase], labels[reference], cancellationToken);
+            images[phase] = PhaseWarp.Image(phases[phase], referenceGrid, alignment.ReferenceToPhaseLps ?? LpsAffine.Identity);
+            alignments.Add(alignment);
+            timings.Add(new StageTiming(AnalysisStage.Alignment, phase, clock.Elapsed.TotalSeconds));
+            progress?.Report(new AnalysisProgress(AnalysisStage.Alignment, (n + 1.0) / moving.Count, phase));
+        }
+        if (moving.Count == 0) progress?.Report(new AnalysisProgress(AnalysisStage.Alignment, 1));
+        return new AlignedStudy(reference, referenceGrid, images, alignments);
+    }
+}

@@ -1,0 +1,73 @@
+using RenalGrpc.Engine.Model;
+using RenalGrpc.Engine.Preprocessing;
+using RenalGrpc.Imaging;
+using static TorchSharp.torch;
+
+namespace RenalGrpc.Engine.Classification;
+
+/// <summary>One lesion's subtype probabilities (ccRCC, pRCC, chRCC, oncocytoma, AML) and the inputs they came from.</summary>
+public sealed record LesionClassification(
+    IReadOnlyList<double> Probabilities,
+    IReadOnlyList<PhaseTriplet> Triplets,
+    IReadOnlyDictionary<string, SliceBox> Crops);
+
+/// <summary>
+/// Stage 2 for one lesion: per phase the crop of the largest lesion slice (<see cref="LesionCrops"/>),
+/// the paper's phase triplets (<see cref="PhaseTriplets"/>) as one batch, the classifier in eval
+/// mode without gradients, softmax per triplet and the mean over triplets. Synchronous, one dispose
+/// scope per call (scopes and no_grad are per thread: never call it across an await).
+/// </summary>
+public sealed class LesionClassifier
+{
+    private readonly SubtypeClassifier network;
+
+    public LesionClassifier(SubtypeClassifier network, CropOptions crop, IntensityNormalization normalization)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(crop);
+        ArgumentNullException.ThrowIfNull(normalization);
+        crop.Validate();
+        normalization.Validate();
+        if (network.Options.InputChannels != PhaseTriplets.InputChannels)
+            throw new ArgumentException($"the classifier takes {network.Options.InputChannels} channels; phase triplets with the mask give {PhaseTriplets.InputChannels}");
+        this.network = network;
+        Crop = crop;
+        Normalization = normalization;
+    }
+
+    public CropOptions Crop { get; }
+    public IntensityNormalization Normalization { get; }
+
+    /// <summary>
+    /// Classifies a lesion given as a mask on the grid shared by every phase image (e.g. the
+    /// reference grid after alignment). Null when the mask is empty. Phases whose images carry no
+    /// lesion voxel on the chosen slice cannot happen on one grid, but would be left out.
+    /// </summary>
+    public LesionClassification? Classify(IReadOnlyDictionary<string, Volume> phaseImages, ReadOnlySpan<byte> lesionMask)
+    {
+        ArgumentNullException.ThrowIfNull(phaseImages);
+        var crops = new Dictionary<string, LesionCrop>(StringComparer.Ordinal);
+        foreach (var (phase, image) in phaseImages)
+        {
+            var crop = LesionCrops.Crop(image, lesionMask, Crop, Normalization);
+            if (crop is not null) crops[phase] = crop;
+        }
+        if (crops.Count == 0) return null;
+        var triplets = PhaseTriplets.For(crops.Keys);
+        var batch = PhaseTriplets.Batch(triplets, crops);
+        var probabilities = Predict(batch, triplets.Count);
+        return new LesionClassification(probabilities, triplets, crops.ToDictionary(c => c.Key, c => c.Value.Box));
+    }
+
+    /// <summary>Mean softmax over a Triplets x 4 x Size x Size batch.</summary>
+    public double[] Predict(float[] batch, int count)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        network.eval();
+        var input = tensor(batch, new long[] { count, PhaseTriplets.InputChannels, Crop.Size, Crop.Size });
+        var mean = network.forward(input).softmax(1).mean(new long[] { 0 }).to(ScalarType.Float64).contiguous();
+        return mean.data<double>().ToArray();
+    }
+}
