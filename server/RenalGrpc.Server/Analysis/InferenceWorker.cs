@@ -38,6 +38,18 @@ public sealed partial class InferenceWorker(
 
     public ModelStatus Status => _status;
 
+    /// <summary>Jobs waiting now (not counting the running one).</summary>
+    public int QueueLength
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         health.SetStatus(HealthServiceName, HealthCheckResponse.Types.ServingStatus.NotServing);
