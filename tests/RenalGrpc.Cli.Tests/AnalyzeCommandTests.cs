@@ -61,10 +61,7 @@ public sealed class AnalyzeCommandTests : IDisposable
     public async Task AgainstAServer_WritesSegmentationAndReport()
     {
         var (n, p, pVolume) = WritePhases();
-        await using var host = await RenalServerHost.StartAsync(["--port", "0"], logging => logging.SetMinimumLevel(LogLevel.Warning),
-            services => services.AddSingleton<IAnalyzerLoader>(new FakeAnalyzerLoader(_engine)));
-        var worker = host.App.Services.GetRequiredService<InferenceWorker>();
-        for (var waited = 0; !worker.Status.IsLoaded && waited < 5000; waited += 20) await Task.Delay(20);
+        await using var host = await StartServerAsync();
 
         var seg = _scratch.File("seg.seg.nrrd");
         var report = _scratch.File("report.json");
@@ -75,6 +72,41 @@ public sealed class AnalyzeCommandTests : IDisposable
         Assert.Contains("ccRCC", run.Stdout);
         Assert.Contains("reference phase P", run.Stdout);
         AssertOutputs(pVolume, seg, report);
+    }
+
+    [Fact]
+    public async Task ClientLibrary_ReturnsCheckedLabelsPerPhaseMasksAndProgress()
+    {
+        await using var host = await StartServerAsync();
+        var n = VolumeFiles.Read(WritePhases().N);
+        using var client = new RenalGrpc.Client.RenalClient(new RenalGrpc.Client.RenalClientOptions { Uri = new Uri(host.Address) });
+        var upload = await client.UploadStudyAsync(new Dictionary<string, Volume> { ["N"] = n });
+        var events = new List<RenalGrpc.Client.AnalyzeProgress>();
+        var progress = new SynchronousProgress(events);
+
+        var result = await client.AnalyzeAsync(upload.StudyId, new RenalGrpc.Client.AnalyzeOptions { PerPhaseMasks = true }, progress);
+
+        Assert.Equal(("N", 1u), (result.ReferencePhase, result.Revision));
+        Assert.Equal(FakeStudyAnalyzer.Segment(n).Buffer, result.Labels.Buffer);
+        Assert.True(result.Labels.Geometry.IsSameGrid(n.Geometry));
+        Assert.Equal(FakeStudyAnalyzer.Segment(n).Buffer, Assert.Single(result.PhaseMasks, m => m.Key == "N").Value.Buffer);
+        Assert.Equal("N", result.Diagnosis.ReferencePhase);
+        Assert.Equal(RenalGrpc.V1.Stage.Queued, events[0].Stage);
+        Assert.Contains(events, e => e.Stage == RenalGrpc.V1.Stage.Segmentation && e.Phase == "N");
+    }
+
+    private sealed class SynchronousProgress(List<RenalGrpc.Client.AnalyzeProgress> events) : IProgress<RenalGrpc.Client.AnalyzeProgress>
+    {
+        public void Report(RenalGrpc.Client.AnalyzeProgress value) => events.Add(value);
+    }
+
+    private async Task<RenalServerHost> StartServerAsync()
+    {
+        var host = await RenalServerHost.StartAsync(["--port", "0"], logging => logging.SetMinimumLevel(LogLevel.Warning),
+            services => services.AddSingleton<IAnalyzerLoader>(new FakeAnalyzerLoader(_engine)));
+        var worker = host.App.Services.GetRequiredService<InferenceWorker>();
+        for (var waited = 0; !worker.Status.IsLoaded && waited < 5000; waited += 20) await Task.Delay(20);
+        return host;
     }
 
     [Fact]
