@@ -38,6 +38,9 @@ public sealed partial class InferenceWorker(
 
     public ModelStatus Status => _status;
 
+    /// <summary>The engine's own name and version (Diagnosis.model_version); "" until loaded.</summary>
+    public string ModelVersion => _status.IsLoaded ? _model!.Analyzer.ModelVersion : "";
+
     /// <summary>Jobs waiting now (not counting the running one).</summary>
     public int QueueLength
     {

@@ -71,7 +71,7 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
         store.AttachAnalysis(studyId, analysis.Aligned, labels);
         var encodingSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         await responseStream.WriteAsync(Encoding(1, "done"), ct);
-        var diagnosis = DiagnosisMapping.MapToDiagnosis(analysis.Diagnosis, studyId, AnalyzedRevision, worker.Status.Identity?.DisplayVersion ?? "",
+        var diagnosis = DiagnosisMapping.MapToDiagnosis(analysis.Diagnosis, studyId, AnalyzedRevision, worker.ModelVersion,
             [.. analysis.Timings, new StageTiming(AnalysisStage.Encoding, null, encodingSeconds)]);
         await responseStream.WriteAsync(new V1.AnalyzeResponse { Diagnosis = diagnosis }, ct);
         LogAnswered(logger, studyId, reference, analysis.Diagnosis.Lesions.Count, labels.Buffer.LongLength);
