@@ -14,6 +14,7 @@ internal static class CommandDispatcher
         new PhantomCommand(),
         new InfoCommand(),
         new UploadCommand(),
+        new AnalyzeCommand(),
         new StudiesCommand(),
         new DeleteCommand(),
         new TrainCommand(),

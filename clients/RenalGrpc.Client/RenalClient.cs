@@ -7,7 +7,7 @@ using Proto = RenalGrpc.V1;
 namespace RenalGrpc.Client;
 
 /// <summary>
-/// Client of a RenalGrpc server: server info, study upload and study management.
+/// Client of a RenalGrpc server: server info, study upload, study management and Analyze.
 /// Every call has a deadline; calls that are safe to repeat are retried on UNAVAILABLE;
 /// failures surface as <see cref="RenalServerException"/> or <see cref="RenalUnavailableException"/>.
 /// </summary>
@@ -20,6 +20,7 @@ public sealed class RenalClient : IDisposable
     private readonly GrpcChannel _channel;
     private readonly Proto.InfoService.InfoServiceClient _info;
     private readonly Proto.StudyService.StudyServiceClient _studies;
+    private readonly Proto.AnalysisService.AnalysisServiceClient _analysis;
     private readonly Metadata _headers = [];
 
     public RenalClient(RenalClientOptions options)
@@ -28,6 +29,7 @@ public sealed class RenalClient : IDisposable
         _channel = ChannelFactory.Create(options);
         _info = new Proto.InfoService.InfoServiceClient(_channel);
         _studies = new Proto.StudyService.StudyServiceClient(_channel);
+        _analysis = new Proto.AnalysisService.AnalysisServiceClient(_channel);
         if (!string.IsNullOrEmpty(options.Token)) _headers.Add("authorization", $"Bearer {options.Token}");
     }
 
@@ -82,6 +84,40 @@ public sealed class RenalClient : IDisposable
             var upload = new StudyUploadCall(_studies, descriptors, compression, progress);
             return await upload.RunAsync(UploadOptions(ct), hashSeconds);
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Analyzes a stored study: reports queue position and engine progress, returns the reference-grid
+    /// labels (SHA-256 checked), the Diagnosis message and, when asked, every phase's own-grid mask.
+    /// Not retried (the server may be part-way through a long run); a refusal is a
+    /// <see cref="RenalServerException"/> (RESOURCE_EXHAUSTED when the queue is full, UNAVAILABLE
+    /// with reason MODEL_NOT_LOADED while the model is missing).
+    /// </summary>
+    public async Task<AnalyzeResult> AnalyzeAsync(string studyId, AnalyzeOptions? options = null, IProgress<AnalyzeProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new AnalyzeOptions();
+        var request = new Proto.AnalyzeRequest
+        {
+            StudyId = studyId,
+            Options = new Proto.AnalyzeOptions
+            {
+                MirrorTta = options.MirrorTta,
+                PerPhaseMasks = options.PerPhaseMasks,
+                ReferencePhase = options.ReferencePhase is null ? Proto.Phase.Unspecified : ProtoMapping.MapToPhase(options.ReferencePhase),
+            },
+        };
+        try
+        {
+            return await new AnalyzeCall(_analysis).RunAsync(request, new CallOptions(_headers, DateTime.UtcNow + _options.AnalyzeDeadline, cancellationToken), progress);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("the call was cancelled", ex, cancellationToken);
+        }
+        catch (RpcException ex)
+        {
+            throw RpcErrorTranslation.Translate(ex, _options.Uri);
+        }
     }
 
     private async Task<StudySummary?> FindAsync(StudyDescriptors descriptors, CancellationToken cancellationToken) =>

@@ -8,9 +8,10 @@ public sealed record FieldViolation(string Field, string Description);
 /// <summary>The server answered and refused the call (bad request, not found, unauthenticated, ...).</summary>
 public sealed class RenalServerException : Exception
 {
-    public RenalServerException(StatusCode statusCode, string message, IReadOnlyList<FieldViolation> fieldViolations, string? reason, Exception? inner)
+    public RenalServerException(StatusCode statusCode, string message, IReadOnlyList<FieldViolation> fieldViolations, string? reason, Exception? inner, TimeSpan? retryAfter = null)
         : base(message, inner)
     {
+        RetryAfter = retryAfter;
         StatusCode = statusCode;
         FieldViolations = fieldViolations;
         Reason = reason;
@@ -24,10 +25,13 @@ public sealed class RenalServerException : Exception
     /// <summary>google.rpc.ErrorInfo reason (e.g. "STUDY_NOT_FOUND") when the server sent one.</summary>
     public string? Reason { get; }
 
+    /// <summary>google.rpc.RetryInfo delay (e.g. when the analysis queue is full); null when the server sent none.</summary>
+    public TimeSpan? RetryAfter { get; }
+
     /// <summary>Status, message and every field violation, one per line, for people.</summary>
     public string Describe()
     {
-        var lines = new List<string> { $"{StatusCode}: {Message}" + (Reason is null ? "" : $" [{Reason}]") };
+        var lines = new List<string> { $"{StatusCode}: {Message}" + (Reason is null ? "" : $" [{Reason}]") + (RetryAfter is { } delay ? $" (retry after {delay.TotalSeconds:0} s)" : "") };
         lines.AddRange(FieldViolations.Select(v => $"  {v.Field}: {v.Description}"));
         return string.Join(Environment.NewLine, lines);
     }

@@ -20,6 +20,9 @@ public sealed record RenalClientOptions
     /// <summary>Deadline of a whole study upload (hundreds of MB).</summary>
     public TimeSpan UploadDeadline { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Deadline of an Analyze call, queueing included.</summary>
+    public TimeSpan AnalyzeDeadline { get; init; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Extra attempts after UNAVAILABLE, for calls that are safe to repeat.</summary>
     public int MaxRetries { get; init; } = 2;
 

@@ -8,7 +8,8 @@ internal static class RpcErrorTranslation
 {
     public static Exception Translate(RpcException ex, Uri server)
     {
-        if (ex.StatusCode == StatusCode.Unavailable)
+        // UNAVAILABLE with an ErrorInfo came from a running server (e.g. its model is not loaded): a refusal, not a dead link.
+        if (ex.StatusCode == StatusCode.Unavailable && TryGetRichStatus(ex)?.GetDetail<ErrorInfo>() is null)
             return new RenalUnavailableException(server, ex.Status.DebugException is { } cause ? $"{ex.Status.Detail} ({cause.Message})" : ex.Status.Detail, ex);
         // The call never reached a server (e.g. a TLS handshake with an untrusted certificate):
         // the client reports INTERNAL, but for the user the server is simply not reachable.
@@ -16,6 +17,7 @@ internal static class RpcErrorTranslation
             return new RenalUnavailableException(server, transport.InnerException?.Message ?? transport.Message, ex);
         var violations = new List<FieldViolation>();
         string? reason = null;
+        TimeSpan? retryAfter = null;
         string message = ex.Status.Detail;
         var rich = TryGetRichStatus(ex);
         if (rich is not null)
@@ -26,8 +28,9 @@ internal static class RpcErrorTranslation
                 violations.AddRange(badRequest.FieldViolations.Select(v => new FieldViolation(v.Field, v.Description)));
             var info = rich.GetDetail<ErrorInfo>();
             if (info is not null && !string.IsNullOrEmpty(info.Reason)) reason = info.Reason;
+            retryAfter = rich.GetDetail<RetryInfo>()?.RetryDelay?.ToTimeSpan();
         }
-        return new RenalServerException(ex.StatusCode, message, violations, reason, ex);
+        return new RenalServerException(ex.StatusCode, message, violations, reason, ex, retryAfter);
     }
 
     // A malformed grpc-status-details-bin trailer must not hide the plain status behind a parse error.

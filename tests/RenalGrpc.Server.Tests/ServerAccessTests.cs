@@ -22,7 +22,8 @@ public sealed class ServerAccessTests : IDisposable
         var info = await server.Info.GetServerInfoAsync(new GetServerInfoRequest());
 
         Assert.False(info.Model.Loaded);
-        Assert.Contains("not built yet", info.Model.Status);
+        Assert.Contains(RunningServer.NoModel, info.Model.Status);
+        Assert.Contains("does not exist", info.Model.Status);
         Assert.Equal("cpu", info.Device);
         Assert.Equal(["background", "kidney", "tumor", "cyst"], info.Labels.Select(l => l.Name));
         var kidney = info.Labels[1];

@@ -105,7 +105,7 @@ public sealed class StudyUploadTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UnknownStudyIsNotFoundAndAnalysisIsNotBuiltYet()
+    public async Task UnknownStudyIsNotFoundAndEditsAreNotBuiltYet()
     {
         var missing = await RpcAssert.FailsWith(StatusCode.NotFound,
             () => _server.Studies.GetStudyAsync(new GetStudyRequest { StudyId = "0123456789abcdef0123456789abcdef" }).ResponseAsync);
@@ -118,18 +118,20 @@ public sealed class StudyUploadTests : IAsyncLifetime
         });
 
         var stored = await _server.UploadAsync(SyntheticStudy.Upload(SyntheticStudy.Phase(Phase.D, seed: 50)));
-        var unimplemented = await RpcAssert.FailsWith(StatusCode.Unimplemented, async () =>
+        // This server has no model: Analyze of a known study is UNAVAILABLE (see AnalyzeTests for the rest).
+        var unavailable = await RpcAssert.FailsWith(StatusCode.Unavailable, async () =>
         {
             using var call = _server.Analysis.Analyze(new AnalyzeRequest { StudyId = stored.StudyId });
             await call.ResponseStream.MoveNext();
         });
-        Assert.Contains("not built yet", unimplemented.Status.Detail);
+        Assert.Equal("MODEL_NOT_LOADED", RpcAssert.Reason(unavailable));
 
-        await RpcAssert.FailsWith(StatusCode.Unimplemented, async () =>
+        var unimplemented = await RpcAssert.FailsWith(StatusCode.Unimplemented, async () =>
         {
             using var call = _server.Analysis.GetSegmentation(new GetSegmentationRequest { StudyId = stored.StudyId });
             await call.ResponseStream.MoveNext();
         });
+        Assert.Contains("not built yet", unimplemented.Status.Detail);
         await RpcAssert.FailsWith(StatusCode.NotFound, async () =>
         {
             using var call = _server.Analysis.SubmitEdit();

@@ -32,6 +32,7 @@ public sealed record StageTiming(AnalysisStage Stage, string? Phase, double Seco
 /// <summary>
 /// One lesion: a connected component of label 2 (tumor) or 3 (cyst) in the reference grid.
 /// SubtypeProbabilities is in <see cref="RenalSubtypes.Names"/> order and sums to 1; empty for cysts.
+/// BoundingBox is in reference-grid voxels, half-open: I1, J1, K1 are one past the last voxel.
 /// </summary>
 public sealed record LesionDiagnosis(
     int Id,

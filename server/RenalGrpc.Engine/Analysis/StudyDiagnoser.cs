@@ -109,6 +109,7 @@ public static class StudyDiagnoser
             j0 = Math.Min(j0, j); j1 = Math.Max(j1, j);
             k0 = Math.Min(k0, k); k1 = Math.Max(k1, k);
         }
-        return (i0, j0, k0, i1, j1, k1);
+        // Half-open (end = one past the last voxel), like renal.v1.VoxelBox's start + size.
+        return (i0, j0, k0, i1 + 1, j1 + 1, k1 + 1);
     }
 }

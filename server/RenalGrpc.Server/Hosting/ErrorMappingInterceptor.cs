@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Microsoft.Extensions.Logging;
+using RenalGrpc.Server.Analysis;
 using RenalGrpc.Server.Services;
 using RenalGrpc.Server.Storage;
 
@@ -56,6 +57,12 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
             case StudyRequestException refusal:
                 LogRefused(logger, context.Method, refusal.Reason, refusal.Field);
                 return RpcErrors.FromStore(refusal);
+            case AnalysisRefusedException refusal:
+                LogRefused(logger, context.Method, refusal.Refusal.ToString(), "");
+                return RpcErrors.FromRefusal(refusal);
+            case OperationCanceledException when context.Deadline <= DateTime.UtcNow:
+                LogCancelled(logger, context.Method);
+                return new RpcException(new Status(StatusCode.DeadlineExceeded, "the call's deadline passed"));
             case OperationCanceledException or IOException when context.CancellationToken.IsCancellationRequested:
                 LogCancelled(logger, context.Method);
                 return new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled"));

@@ -3,8 +3,10 @@ using Grpc.HealthCheck;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using RenalGrpc.Server.Analysis;
 using RenalGrpc.Server.Services;
 using RenalGrpc.Server.Storage;
+using RenalGrpc.Serving;
 
 namespace RenalGrpc.Server.Hosting;
 
@@ -27,15 +29,17 @@ public sealed class RenalServerHost : IAsyncDisposable
 
     public StudyStore Store => App.Services.GetRequiredService<StudyStore>();
 
-    public static async Task<RenalServerHost> StartAsync(string[] args, Action<ILoggingBuilder>? configureLogging = null)
+    /// <param name="configureServices">Runs after the server's own registrations, so tests can replace
+    /// e.g. the <see cref="IAnalyzerLoader"/> with a fake engine.</param>
+    public static async Task<RenalServerHost> StartAsync(string[] args, Action<ILoggingBuilder>? configureLogging = null, Action<IServiceCollection>? configureServices = null)
     {
-        var app = Build(args, configureLogging);
+        var app = Build(args, configureLogging, configureServices);
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         return new RenalServerHost(app, addresses.First());
     }
 
-    private static WebApplication Build(string[] args, Action<ILoggingBuilder>? configureLogging)
+    private static WebApplication Build(string[] args, Action<ILoggingBuilder>? configureLogging, Action<IServiceCollection>? configureServices)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddEnvironmentVariables("RENAL_");
@@ -60,6 +64,10 @@ public sealed class RenalServerHost : IAsyncDisposable
         builder.Services.AddHostedService<StudyExpiryService>();
         builder.Services.AddSingleton(sp => new BearerToken(ReadToken(sp.GetRequiredService<IOptions<RenalServerOptions>>().Value)));
         builder.Services.AddSingleton(CreateHealth());
+        builder.Services.AddSingleton<IAnalyzerLoader, CheckpointAnalyzerLoader>();
+        builder.Services.AddSingleton<InferenceWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<InferenceWorker>());
+        configureServices?.Invoke(builder.Services);
 
         builder.Services.AddGrpc(o =>
         {
@@ -86,7 +94,7 @@ public sealed class RenalServerHost : IAsyncDisposable
         health.SetStatus("", HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("renal.v1.InfoService", HealthCheckResponse.Types.ServingStatus.Serving);
         health.SetStatus("renal.v1.StudyService", HealthCheckResponse.Types.ServingStatus.Serving);
-        // No model yet: Analyze cannot serve.
+        // Until the inference worker has loaded the model, Analyze cannot serve.
         health.SetStatus("renal.v1.AnalysisService", HealthCheckResponse.Types.ServingStatus.NotServing);
         return health;
     }

@@ -7,7 +7,7 @@ namespace RenalGrpc.Server.Hosting;
 /// Server settings, bound from the configuration root: appsettings.json, environment variables
 /// with the RENAL_ prefix (RENAL_PORT, RENAL_TOKEN, RENAL_STUDYTTLSECONDS, ...) and the
 /// command line (--host, --port, --token, --token-file, --tls-cert, --tls-key, --tls-client-ca,
-/// --study-ttl-seconds, --memory-budget-mb, --max-voxels-per-phase).
+/// --study-ttl-seconds, --memory-budget-mb, --max-voxels-per-phase, --model, --max-queue).
 /// </summary>
 public sealed class RenalServerOptions
 {
@@ -33,6 +33,13 @@ public sealed class RenalServerOptions
     [Range(1, ulong.MaxValue)]
     public ulong MaxVoxelsPerPhase { get; set; } = 512UL * 512 * 1000;
 
+    /// <summary>Checkpoint folder (or file) of the diagnosis model; null = models/default beside the server.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>Analyze calls that may wait for the inference worker; one more is refused with RESOURCE_EXHAUSTED.</summary>
+    [Range(1, 1000)]
+    public int MaxQueue { get; set; } = 4;
+
     public static readonly Dictionary<string, string> SwitchMappings = new()
     {
         ["--host"] = nameof(Host),
@@ -45,6 +52,8 @@ public sealed class RenalServerOptions
         ["--study-ttl-seconds"] = nameof(StudyTtlSeconds),
         ["--memory-budget-mb"] = nameof(MemoryBudgetMb),
         ["--max-voxels-per-phase"] = nameof(MaxVoxelsPerPhase),
+        ["--model"] = nameof(Model),
+        ["--max-queue"] = nameof(MaxQueue),
     };
 
     public bool UsesTls => TlsCert is not null;

@@ -2,6 +2,7 @@ using System.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using RenalGrpc.Imaging;
+using RenalGrpc.Server.Analysis;
 using RenalGrpc.Server.Hosting;
 using RenalGrpc.Server.Storage;
 using V1 = RenalGrpc.V1;
@@ -9,9 +10,8 @@ using V1 = RenalGrpc.V1;
 namespace RenalGrpc.Server.Services;
 
 /// <summary>GetServerInfo: versions, model state, label table, subtypes and limits.</summary>
-public sealed class InfoService(StudyStore store, BearerToken token) : V1.InfoService.InfoServiceBase
+public sealed class InfoService(StudyStore store, BearerToken token, InferenceWorker worker) : V1.InfoService.InfoServiceBase
 {
-    public const string NoModelStatus = "no model: the diagnosis engine is not built yet";
     public const int MaxReceiveMessageBytes = 4 * 1024 * 1024;
 
     public override Task<V1.ServerInfo> GetServerInfo(V1.GetServerInfoRequest request, ServerCallContext context) =>
@@ -20,7 +20,7 @@ public sealed class InfoService(StudyStore store, BearerToken token) : V1.InfoSe
     private V1.ServerInfo BuildInfo() => new()
     {
         ServerVersion = ServerVersion,
-        Model = new V1.ModelInfo { Loaded = false, Status = NoModelStatus },
+        Model = MapToModelInfo(worker.Status),
         Device = "cpu",
         Labels = { KidneyLabels.All.OrderBy(l => l.Value).Select(MapToLabelInfo) },
         Subtypes = { RenalSubtypes.Names },
@@ -33,10 +33,20 @@ public sealed class InfoService(StudyStore store, BearerToken token) : V1.InfoSe
             MemoryBudgetBytes = (ulong)store.Options.MemoryBudgetBytes,
             StudyTtl = Duration.FromTimeSpan(store.Options.StudyTtl),
             MaxMessageBytes = MaxReceiveMessageBytes,
-            AnalyzeQueueCapacity = 0,
+            AnalyzeQueueCapacity = (uint)worker.Capacity,
         },
         Compressions = { V1.Compression.None, V1.Compression.Zstd, V1.Compression.Lz4 },
         AuthRequired = token.Required,
+    };
+
+    private static V1.ModelInfo MapToModelInfo(ModelStatus status) => new()
+    {
+        Name = status.Identity?.Name ?? "",
+        Version = status.Identity?.Version ?? "",
+        Sha256 = status.Identity?.Sha256 ?? "",
+        TrainingData = status.Identity?.TrainingData ?? "",
+        Loaded = status.IsLoaded,
+        Status = status.IsLoaded ? "" : status.Reason,
     };
 
     private static V1.LabelInfo MapToLabelInfo(LabelDefinition l) => new()

@@ -1,11 +1,12 @@
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
+using RenalGrpc.Server.Analysis;
 using RenalGrpc.Server.Storage;
 
 namespace RenalGrpc.Server.Services;
 
-/// <summary>Builds gRPC errors with google.rpc details (BadRequest, QuotaFailure, ErrorInfo) from store refusals.</summary>
+/// <summary>Builds gRPC errors with google.rpc details (BadRequest, QuotaFailure, RetryInfo, ErrorInfo) from store and analysis refusals.</summary>
 public static class RpcErrors
 {
     public const string Domain = "renal.v1";
@@ -25,8 +26,17 @@ public static class RpcErrors
     public static RpcException Unimplemented(string message) =>
         Build(Code.Unimplemented, message, "ENGINE_NOT_BUILT");
 
+    /// <summary>How long a client should wait before retrying a refused Analyze (a study takes tens of seconds).</summary>
+    public static readonly TimeSpan AnalyzeRetryDelay = TimeSpan.FromSeconds(30);
+
+    public static RpcException FromRefusal(AnalysisRefusedException e) => e.Refusal switch
+    {
+        AnalysisRefusal.QueueFull => Build(Code.ResourceExhausted, e.Message, "ANALYZE_QUEUE_FULL", quotaSubject: "analyze_queue", retryAfter: AnalyzeRetryDelay),
+        _ => Build(Code.Unavailable, e.Message, "MODEL_NOT_LOADED"),
+    };
+
     private static RpcException Build(Code code, string message, string reason,
-        string? badRequestField = null, string? quotaSubject = null, string? resourceInfo = null)
+        string? badRequestField = null, string? quotaSubject = null, string? resourceInfo = null, TimeSpan? retryAfter = null)
     {
         var status = new Google.Rpc.Status { Code = (int)code, Message = message };
         if (badRequestField is not null)
@@ -48,6 +58,11 @@ public static class RpcErrors
         if (resourceInfo is not null)
         {
             status.Details.Add(Any.Pack(new ResourceInfo { ResourceType = "renal.v1.Study", ResourceName = resourceInfo, Description = message }));
+        }
+
+        if (retryAfter is { } delay)
+        {
+            status.Details.Add(Any.Pack(new RetryInfo { RetryDelay = Duration.FromTimeSpan(delay) }));
         }
 
         status.Details.Add(Any.Pack(new ErrorInfo { Reason = reason, Domain = Domain }));

@@ -1,3 +1,4 @@
+using RenalGrpc.Engine.Analysis;
 using RenalGrpc.Imaging;
 
 namespace RenalGrpc.Server.Storage;
@@ -81,10 +82,29 @@ public sealed class StoredStudy(string id, IReadOnlyList<StoredPhase> phases, Da
     public string Id { get; } = id;
     public IReadOnlyList<StoredPhase> Phases { get; } = phases;
     public DateTimeOffset CreatedAt { get; } = createdAt;
+    private StoredAnalysis? _analysis;
+
     public ulong TotalBytes { get; } = phases.Aggregate(0UL, (sum, p) => sum + p.Descriptor.ByteLength);
-    public uint SegmentationRevision => 0;
+
+    /// <summary>The latest analysis (aligned images and labels) for the edit loop; null until Analyze ran.</summary>
+    public StoredAnalysis? Analysis => Volatile.Read(ref _analysis);
+
+    public uint SegmentationRevision => Analysis?.Revision ?? 0;
+
+    internal StoredAnalysis? ReplaceAnalysis(StoredAnalysis? analysis) => Interlocked.Exchange(ref _analysis, analysis);
 
     public DateTimeOffset ExpiresAt => new(Interlocked.Read(ref _expiresAtTicks), TimeSpan.Zero);
 
     internal void Touch(DateTimeOffset expiresAt) => Interlocked.Exchange(ref _expiresAtTicks, expiresAt.UtcTicks);
+}
+
+/// <summary>
+/// What Analyze leaves with a study so edits re-classify without re-segmenting: every phase on the
+/// reference grid, the reference-grid labels at a revision, and the bytes they hold (counted in the
+/// store's memory budget).
+/// </summary>
+public sealed record StoredAnalysis(AlignedStudy Aligned, Volume Labels, uint Revision, ulong Bytes)
+{
+    public static ulong BytesOf(AlignedStudy aligned, Volume labels) =>
+        (ulong)labels.Buffer.LongLength + aligned.ImagesOnReference.Values.Aggregate(0UL, (sum, v) => sum + (ulong)v.Buffer.LongLength);
 }

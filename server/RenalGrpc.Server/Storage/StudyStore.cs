@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using RenalGrpc.Engine.Analysis;
+using RenalGrpc.Imaging;
 
 namespace RenalGrpc.Server.Storage;
 
@@ -130,6 +132,36 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
         return expired.Count;
     }
 
+    /// <summary>
+    /// Keeps an analysis with its study as revision 1, replacing any earlier one. Returns null (and
+    /// keeps nothing) when the study is gone or the result does not fit the memory budget; the
+    /// diagnosis is still answered, only later edits would need a new Analyze.
+    /// </summary>
+    public StoredAnalysis? AttachAnalysis(string studyId, AlignedStudy aligned, Volume labels)
+    {
+        var bytes = StoredAnalysis.BytesOf(aligned, labels);
+        lock (_gate)
+        {
+            if (!_studies.TryGetValue(studyId, out var study))
+            {
+                return null;
+            }
+
+            var previousBytes = study.Analysis?.Bytes ?? 0;
+            var available = (ulong)Math.Max(0, Options.MemoryBudgetBytes - _memoryUsedBytes) + previousBytes;
+            var analysis = bytes <= available ? new StoredAnalysis(aligned, labels, 1, bytes) : null;
+            study.ReplaceAnalysis(analysis);
+            _memoryUsedBytes += (long)(analysis?.Bytes ?? 0) - (long)previousBytes;
+            Touch(study);
+            if (analysis is null)
+            {
+                LogAnalysisNotKept(logger, studyId, bytes, available);
+            }
+
+            return analysis;
+        }
+    }
+
     internal StoredStudy Touch(StoredStudy study)
     {
         study.Touch(time.GetUtcNow() + Options.StudyTtl);
@@ -169,7 +201,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
             Buffers.Return(phase.Buffer);
         }
 
-        Release(study.TotalBytes);
+        Release(study.TotalBytes + (study.ReplaceAnalysis(null)?.Bytes ?? 0));
     }
 
     public void Dispose()
@@ -196,6 +228,9 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Study {StudyId} stored: {PhaseCount} phases, {Bytes} bytes")]
     private static partial void LogStudyStored(ILogger logger, string studyId, int phaseCount, ulong bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Analysis of study {StudyId} not kept for edits: needs {Needed} bytes, {Available} free in the budget")]
+    private static partial void LogAnalysisNotKept(ILogger logger, string studyId, ulong needed, ulong available);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Study {StudyId} deleted")]
     private static partial void LogStudyDeleted(ILogger logger, string studyId);

@@ -51,6 +51,12 @@ public sealed partial class RenalServerProcess : IDisposable
         start.ArgumentList.Add(serverDll);
         start.ArgumentList.Add("--port");
         start.ArgumentList.Add("0");
+        // These tests are not about the model: never load whatever models/default holds (slow, memory-hungry).
+        if (!extraArguments.Contains("--model"))
+        {
+            start.ArgumentList.Add("--model");
+            start.ArgumentList.Add(Path.Combine(Path.GetTempPath(), "renal-tests-no-model-here"));
+        }
         foreach (var a in extraArguments) start.ArgumentList.Add(a);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         var address = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,7 +1,10 @@
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.DependencyInjection;
+using RenalGrpc.Server.Analysis;
 using RenalGrpc.Server.Hosting;
+using RenalGrpc.Serving;
 using RenalGrpc.V1;
 
 namespace RenalGrpc.Server.Tests.Support;
@@ -25,11 +28,33 @@ public sealed class RunningServer : IAsyncDisposable
     public AnalysisService.AnalysisServiceClient Analysis { get; }
     public long MemoryUsedBytes => Host.Store.MemoryUsedBytes;
 
+    /// <summary>A folder that never exists: tests that are not about the model must not load whatever models/default holds.</summary>
+    public static readonly string NoModel = Path.Combine(Path.GetTempPath(), "renal-tests-no-model-here");
+
     public static async Task<RunningServer> StartAsync(params string[] extraArgs)
     {
-        var host = await RenalServerHost.StartAsync(["--port", "0", .. extraArgs], logging => logging.SetMinimumLevel(LogLevel.Warning));
-        return new RunningServer(host, CreateChannel(host.Address));
+        string[] model = extraArgs.Contains("--model") ? [] : ["--model", NoModel];
+        var host = await RenalServerHost.StartAsync(["--port", "0", .. model, .. extraArgs], logging => logging.SetMinimumLevel(LogLevel.Warning));
+        var server = new RunningServer(host, CreateChannel(host.Address));
+        await server.WaitForModelAsync();
+        return server;
     }
+
+    /// <summary>The server with the fake engine; returns once the model is loaded (health SERVING).</summary>
+    public static async Task<RunningServer> StartWithAnalyzerAsync(FakeStudyAnalyzer analyzer, params string[] extraArgs)
+    {
+        var host = await RenalServerHost.StartAsync(["--port", "0", .. extraArgs], logging => logging.SetMinimumLevel(LogLevel.Warning),
+            services => services.AddSingleton<IAnalyzerLoader>(new FakeAnalyzerLoader(analyzer)));
+        var server = new RunningServer(host, CreateChannel(host.Address));
+        await server.WaitForModelAsync();
+        return server;
+    }
+
+    public InferenceWorker Worker => Host.App.Services.GetRequiredService<InferenceWorker>();
+
+    /// <summary>Waits until the background load has succeeded or failed.</summary>
+    public async Task WaitForModelAsync() =>
+        Assert.True(await EventuallyAsync(() => Worker.Status.State != ModelState.Loading), "the model load did not finish");
 
     public static GrpcChannel CreateChannel(string address, HttpMessageHandler? handler = null) =>
         GrpcChannel.ForAddress(address, new GrpcChannelOptions

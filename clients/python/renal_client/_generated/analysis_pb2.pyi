@@ -67,13 +67,13 @@ class Diagnosis(_message.Message):
     malignancy_probability: float
     model_version: str
     predicted_subtype: str
-    reference_phase: _types_pb2.Phase
+    reference_phase: str
     revision: int
     study_id: str
     subtype_probabilities: _containers.ScalarMap[str, float]
     timings: _containers.RepeatedCompositeFieldContainer[StageTiming]
     verdict: str
-    def __init__(self, study_id: _Optional[str] = ..., revision: _Optional[int] = ..., reference_phase: _Optional[_Union[_types_pb2.Phase, str]] = ..., lesions: _Optional[_Iterable[_Union[Lesion, _Mapping]]] = ..., subtype_probabilities: _Optional[_Mapping[str, float]] = ..., predicted_subtype: _Optional[str] = ..., malignancy_probability: _Optional[float] = ..., verdict: _Optional[str] = ..., model_version: _Optional[str] = ..., timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ...) -> None: ...
+    def __init__(self, study_id: _Optional[str] = ..., revision: _Optional[int] = ..., reference_phase: _Optional[str] = ..., lesions: _Optional[_Iterable[_Union[Lesion, _Mapping]]] = ..., subtype_probabilities: _Optional[_Mapping[str, float]] = ..., predicted_subtype: _Optional[str] = ..., malignancy_probability: _Optional[float] = ..., verdict: _Optional[str] = ..., model_version: _Optional[str] = ..., timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ...) -> None: ...
 
 class EditHeader(_message.Message):
     __slots__ = ["base_revision", "hint", "region", "study_id", "whole_label_map"]

@@ -1,0 +1,52 @@
+using System.Globalization;
+using Google.Protobuf;
+using RenalGrpc.Imaging;
+using Proto = RenalGrpc.V1;
+
+namespace RenalGrpc.Cli;
+
+/// <summary>Prints a Diagnosis for people (a lesion table and the verdict) and writes it as protobuf JSON.</summary>
+internal static class DiagnosisTable
+{
+    // Default values included: the report always has subtypeProbabilities (empty without a tumor) and lesions.
+    private static readonly JsonFormatter ReportFormatter =
+        new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true).WithIndentation());
+
+    public static void Print(Proto.Diagnosis d, TextWriter o)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        o.WriteLine($"reference phase {d.ReferencePhase}   model {d.ModelVersion}");
+        if (d.Lesions.Count == 0)
+        {
+            o.WriteLine("no lesions found");
+        }
+        else
+        {
+            var subtypes = RenalSubtypes.Names;
+            o.WriteLine(string.Format(inv, "{0,3} {1,-6} {2,9} {3,8} {4,-8} {5,-11} {6,6}  {7}",
+                "id", "label", "vol ml", "diam mm", "side", "subtype", "malig", string.Join(" ", subtypes.Select(s => $"{s,10}"))));
+            foreach (var l in d.Lesions)
+            {
+                var probabilities = string.Join(" ", subtypes.Select(s => l.SubtypeProbabilities.TryGetValue(s, out var p) ? string.Format(inv, "{0,10:F3}", p) : $"{"-",10}"));
+                o.WriteLine(string.Format(inv, "{0,3} {1,-6} {2,9:F2} {3,8:F1} {4,-8} {5,-11} {6,6}  {7}",
+                    l.Id, LabelName(l.Label), l.VolumeMl, l.LargestDiameterMm, l.Side,
+                    l.PredictedSubtype.Length == 0 ? "-" : l.PredictedSubtype,
+                    l.SubtypeProbabilities.Count == 0 ? "-" : l.MalignancyProbability.ToString("F3", inv),
+                    probabilities));
+            }
+        }
+
+        o.WriteLine($"verdict: {(d.Verdict.Length == 0 ? "-" : d.Verdict)}");
+        if (d.SubtypeProbabilities.Count > 0)
+        {
+            o.WriteLine(string.Format(inv, "study: {0} (malignancy {1:F3}); {2}", d.PredictedSubtype, d.MalignancyProbability,
+                string.Join(", ", RenalSubtypes.Names.Select(s => string.Format(inv, "{0} {1:F3}", s, d.SubtypeProbabilities.GetValueOrDefault(s))))));
+        }
+    }
+
+    /// <summary>The report: the Diagnosis message in protobuf's JSON form (lowerCamelCase keys such as referencePhase).</summary>
+    public static void WriteReport(Proto.Diagnosis d, string path) =>
+        File.WriteAllText(path, ReportFormatter.Format(d) + Environment.NewLine);
+
+    private static string LabelName(uint value) => KidneyLabels.Find((int)value)?.Name ?? value.ToString(CultureInfo.InvariantCulture);
+}

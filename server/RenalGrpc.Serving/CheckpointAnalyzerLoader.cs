@@ -1,0 +1,44 @@
+using System.Security.Cryptography;
+using RenalGrpc.Engine.Analysis;
+using RenalGrpc.Engine.Checkpoints;
+
+namespace RenalGrpc.Serving;
+
+/// <summary>
+/// The default loader: a checkpoint folder written by `renal train` (checkpoint.json plus weights).
+/// Its metadata is read and checked strictly, so a missing or corrupt checkpoint is reported with
+/// its reason.
+/// </summary>
+public sealed class CheckpointAnalyzerLoader : IAnalyzerLoader
+{
+
+    public LoadedAnalyzer Load(string modelPath, CancellationToken cancellationToken)
+    {
+        CheckpointMetadata metadata;
+        try
+        {
+            metadata = ModelCheckpoint.ReadMetadata(modelPath);
+        }
+        catch (ModelCheckpointException e)
+        {
+            throw new ModelLoadException($"model checkpoint {e.Path}: {e.Problem}", e);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            return new LoadedAnalyzer(StudyAnalyzer.Load(modelPath), IdentityOf(modelPath, metadata));
+        }
+        catch (ModelCheckpointException e)
+        {
+            throw new ModelLoadException($"model checkpoint {e.Path}: {e.Problem}", e);
+        }
+    }
+
+    /// <summary>Name, version and training data from the metadata; the hash is of checkpoint.json, which records every weight file's SHA-256.</summary>
+    public static ModelIdentity IdentityOf(string folder, CheckpointMetadata metadata)
+    {
+        using var stream = File.OpenRead(Path.Combine(folder, ModelCheckpoint.MetadataFile));
+        return new ModelIdentity(metadata.Name, metadata.Version, Convert.ToHexStringLower(SHA256.HashData(stream)), metadata.Training.DataDescription);
+    }
+}
