@@ -18,6 +18,7 @@ internal static class CommandDispatcher
         new StudiesCommand(),
         new DeleteCommand(),
         new TrainCommand(),
+        new EvaluateCommand(),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)

@@ -33,8 +33,13 @@ public sealed class SegmentationTrainer(SegmentationUNet model, SegmentationTrai
         {
             state = JsonSerializer.Deserialize<SegmentationRunState>(File.ReadAllText(Path.Combine(stateFolder, StateFile)))
                 ?? throw new InvalidDataException("empty segmentation training state");
-            if (state.Seed != options.Seed || state.TotalSteps != options.Steps)
-                throw new InvalidOperationException($"{stateFolder} holds a run with seed {state.Seed} and {state.TotalSteps} steps; start a new output folder or pass the same --seed/--steps");
+            if (state.Seed != options.Seed)
+                throw new InvalidOperationException($"{stateFolder} holds a run with seed {state.Seed}; start a new output folder or pass --seed {state.Seed}");
+            if (state.Step > options.Steps)
+                throw new InvalidOperationException($"{stateFolder} holds a run already at step {state.Step}, beyond the {options.Steps} steps asked for");
+            // A different total shortens or extends the run: the learning-rate schedule follows the
+            // new total from the saved step on (same total = an exact continuation).
+            state = state with { TotalSteps = options.Steps };
             model.load(Path.Combine(stateFolder, WeightsFile));
             optimizer.load_state_dict(Path.Combine(stateFolder, OptimizerFile));
         }

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using RenalGrpc.Client;
+using RenalGrpc.Engine.Analysis;
+using RenalGrpc.Imaging;
+using RenalGrpc.Serving;
+using RenalGrpc.Training.Evaluation;
+
+namespace RenalGrpc.Cli;
+
+/// <summary>
+/// `renal evaluate`: analyses every case of a dataset with a local model or a server and scores it
+/// against the ground truth of the reference phase (Dice, lesion detection, subtype AUCs).
+/// </summary>
+internal sealed class EvaluateCommand(IAnalyzerLoader localLoader) : ICliCommand
+{
+    public EvaluateCommand() : this(new CheckpointAnalyzerLoader())
+    {
+    }
+
+    public string Name => "evaluate";
+    public string Summary => "score a model (local or on a server) on a labelled dataset folder";
+    public string Usage => """
+        usage: renal evaluate --data DIR (--model MODEL | --server URL [--token T]) [--report eval.json]
+          --data DIR       dataset in the DATASET.md layout (ground truth per phase, subtype in case.json) or KiTS23
+          --model MODEL    checkpoint folder analysed in-process
+          --server URL     analyse through a running server instead (upload + Analyze per case)
+          --report FILE    per-case and summary figures as JSON
+        Prints per case: Dice kidney+masses and tumor, lesions found; then mean Dice, lesion recall and
+        precision, one-vs-rest AUC per subtype, macro AUC, benign-vs-malignant AUC and the confusion matrix.
+        """;
+    public IReadOnlySet<string> Switches { get; } = new HashSet<string>();
+
+    public async Task<int> RunAsync(CliArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        string data = args.Required("--data");
+        string? model = args.Value("--model");
+        string? report = args.Value("--report");
+        RenalClientOptions? server = null;
+        if (model is null) server = ServerConnection.Parse(args);
+        else if (args.Value("--server") is not null) throw new CliUsageException("give --model or --server, not both");
+        args.EnsureAllConsumed(maxPositionals: 0);
+        if (!Directory.Exists(data)) throw new CliUsageException($"--data {data}: no such folder");
+
+        EvaluationReport result;
+        if (server is null)
+        {
+            LoadedAnalyzer loaded;
+            try
+            {
+                loaded = localLoader.Load(ModelLocation.Resolve(model), cancellationToken);
+            }
+            catch (ModelLoadException e)
+            {
+                stderr.WriteLine($"renal {Name}: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+            using (loaded)
+            {
+                result = DatasetEvaluation.Run(data, $"{loaded.Identity.Name} {loaded.Identity.Version} (local)", phases =>
+                {
+                    var clock = Stopwatch.StartNew();
+                    var analysis = loaded.Analyzer.Analyze(phases, new AnalysisOptions(), null, cancellationToken);
+                    var tumor = analysis.Diagnosis.LargestTumor;
+                    return new CaseOutcome(analysis.Diagnosis.ReferencePhase, analysis.Labels, tumor?.SubtypeProbabilities, clock.Elapsed.TotalSeconds);
+                }, line => stdout.WriteLine(line), cancellationToken);
+            }
+        }
+        else
+        {
+            int code = await ServerConnection.RunAsync(Name, server, stderr, async client =>
+            {
+                var info = await client.GetServerInfoAsync(cancellationToken);
+                // The evaluation loop is synchronous (one case at a time); each call blocks on the server.
+                result = DatasetEvaluation.Run(data, $"server {server.Uri} model {info.Model?.Name} {info.Model?.Version}", phases =>
+                {
+                    var clock = Stopwatch.StartNew();
+                    var upload = client.UploadStudyAsync(phases, ChunkCompression.None, null, cancellationToken).GetAwaiter().GetResult();
+                    var analysis = client.AnalyzeAsync(upload.StudyId, new Client.AnalyzeOptions(), null, cancellationToken).GetAwaiter().GetResult();
+                    client.DeleteStudyAsync(upload.StudyId, cancellationToken).GetAwaiter().GetResult();
+                    var probabilities = analysis.Diagnosis.SubtypeProbabilities;
+                    var study = probabilities.Count == 0 ? null : RenalSubtypes.Names.Select(n => probabilities[n]).ToArray();
+                    return new CaseOutcome(analysis.Diagnosis.ReferencePhase, analysis.Labels, study, clock.Elapsed.TotalSeconds);
+                }, line => stdout.WriteLine(line), cancellationToken);
+                Write(result, report, stdout);
+                return ExitCodes.Success;
+            });
+            return code;
+        }
+        Write(result, report, stdout);
+        return ExitCodes.Success;
+    }
+
+    private static void Write(EvaluationReport result, string? report, TextWriter stdout)
+    {
+        stdout.WriteLine();
+        stdout.WriteLine($"{result.Dataset}: {result.Model}");
+        stdout.Write(result.Summary.ToTable());
+        if (report is null) return;
+        DatasetEvaluation.Write(result, report);
+        stdout.WriteLine($"report written to {report}");
+    }
+}
