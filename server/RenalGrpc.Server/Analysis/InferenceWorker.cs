@@ -36,6 +36,8 @@ public sealed partial class InferenceWorker(
     /// <summary>Waiting jobs beyond which Analyze is refused (the running job is not counted).</summary>
     public int Capacity { get; } = options.Value.MaxQueue;
 
+    private readonly int _torchThreads = options.Value.TorchThreads;
+
     public ModelStatus Status => _status;
 
     /// <summary>The engine's own name and version (Diagnosis.model_version); "" until loaded.</summary>
@@ -141,6 +143,7 @@ public sealed partial class InferenceWorker(
         LogLoading(logger, _modelPath);
         try
         {
+            TorchSharp.torch.set_num_threads(_torchThreads);
             _model = loader.Load(_modelPath, _stopping.Token);
             _status = new ModelStatus(ModelState.Loaded, _modelPath, "", _model.Identity);
             health.SetStatus(HealthServiceName, HealthCheckResponse.Types.ServingStatus.Serving);

@@ -40,6 +40,13 @@ public sealed class RenalServerOptions
     [Range(1, 1000)]
     public int MaxQueue { get; set; } = 4;
 
+    /// <summary>
+    /// CPU threads for the engine (process-wide in libtorch). Default: every core; lower it when
+    /// other work shares the machine, since oversubscribed libtorch threads slow down sharply.
+    /// </summary>
+    [Range(1, 1024)]
+    public int TorchThreads { get; set; } = Environment.ProcessorCount;
+
     public static readonly Dictionary<string, string> SwitchMappings = new()
     {
         ["--host"] = nameof(Host),
@@ -54,6 +61,7 @@ public sealed class RenalServerOptions
         ["--max-voxels-per-phase"] = nameof(MaxVoxelsPerPhase),
         ["--model"] = nameof(Model),
         ["--max-queue"] = nameof(MaxQueue),
+        ["--torch-threads"] = nameof(TorchThreads),
     };
 
     public bool UsesTls => TlsCert is not null;
