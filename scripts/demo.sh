@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job. Installs what it needs, builds, then does the most useful thing RenalGrpc can do
-# today: the diagnosis model is not built yet (Analyze answers UNIMPLEMENTED), so the demo makes a
-# synthetic four-phase renal CT study, inspects and previews it, converts its ground truth for 3D
-# Slicer, starts the gRPC server and uploads the study to it with the `renal` CLI.
+# The main job. Installs what it needs, builds, starts the gRPC server with the default model
+# (models/default, trained on synthetic studies: see MODEL.md), generates a synthetic four-phase
+# renal CT study, analyses it through the server (segmentation + per-lesion subtype diagnosis),
+# prints the diagnosis and writes the segmentation (NIfTI and Slicer .seg.nrrd), the report and
+# a preview with the predicted contours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,19 +20,7 @@ CASE="$OUT/data/case_00000"
 /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('ground truth subtype:', d['subtype'], '| lesions:', len(d['lesions']))" "$CASE/case.json"
 
 echo
-echo "== 2. renal inspect (nephrographic phase)"
-$RENAL inspect "$CASE/imaging_P.nii.gz"
-
-echo
-echo "== 3. renal preview: one slice per phase through the largest lesion"
-$RENAL preview "$CASE" --out "$OUT/preview.png"
-
-echo
-echo "== 4. ground truth as a Slicer segmentation (.seg.nrrd, KiTS23 names and SNOMED codes)"
-$RENAL convert "$CASE/segmentation_P.nii.gz" "$OUT/segmentation_P.seg.nrrd"
-
-echo
-echo "== 5. the gRPC server on a free loopback port"
+echo "== 2. the gRPC server with the default model, on a free loopback port"
 LOG="$OUT/server.log"
 dotnet "$SERVER_DLL" --port 0 > "$OUT/server.out" 2> "$LOG" &
 SERVER_PID=$!
@@ -45,14 +34,26 @@ for _ in $(seq 1 300); do
 done
 [ -n "$URL" ] || { echo "server did not report its address"; exit 1; }
 echo "server at $URL"
-$RENAL info --server "$URL"
+# The model loads in the background; Analyze answers UNAVAILABLE until it has.
+for _ in $(seq 1 120); do
+  $RENAL info --server "$URL" > "$OUT/info.txt" 2>&1 && ! grep -q "not loaded" "$OUT/info.txt" && break
+  sleep 0.5
+done
+cat "$OUT/info.txt"
 
 echo
-echo "== 6. upload the study (all four phases, SHA-256 verified by the server)"
-$RENAL upload --server "$URL" --phase N="$CASE/imaging_N.nii.gz" --phase A="$CASE/imaging_A.nii.gz" \
-  --phase P="$CASE/imaging_P.nii.gz" --phase D="$CASE/imaging_D.nii.gz"
-$RENAL studies --server "$URL"
+echo "== 3. renal analyze: upload the four phases, segment, align, classify every lesion"
+$RENAL analyze --server "$URL" --phase N="$CASE/imaging_N.nii.gz" --phase A="$CASE/imaging_A.nii.gz" \
+  --phase P="$CASE/imaging_P.nii.gz" --phase D="$CASE/imaging_D.nii.gz" \
+  --out-seg "$OUT/segmentation.nii.gz" --out-report "$OUT/report.json"
+REF=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['referencePhase'])" "$OUT/report.json")
 
 echo
-echo "Outputs in $OUT/: data/ (the study), preview.png, segmentation_P.seg.nrrd (open in 3D Slicer)."
-echo "The diagnosis engine (segmentation + subtype model) is not built yet; see README.md."
+echo "== 4. outputs for 3D Slicer and a preview of the predicted contours (reference phase $REF)"
+$RENAL convert "$OUT/segmentation.nii.gz" "$OUT/segmentation.seg.nrrd"
+$RENAL preview --phase "$REF=$CASE/imaging_$REF.nii.gz" --labels "$REF=$OUT/segmentation.nii.gz" --out "$OUT/preview.png"
+
+echo
+echo "Outputs in $OUT/: segmentation.nii.gz and segmentation.seg.nrrd (reference-phase grid; open in 3D Slicer),"
+echo "report.json (the diagnosis), preview.png, data/ (the generated study with its ground truth)."
+echo "Weights trained on synthetic data: research software, not for clinical use."
