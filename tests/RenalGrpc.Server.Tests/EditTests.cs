@@ -319,8 +319,6 @@ public sealed class EditTests : IAsyncLifetime
         Assert.Equal("NO_LESION_AT_POINT", RpcAssert.Reason(background));
         var outside = await RpcAssert.FailsWith(StatusCode.InvalidArgument, () => SubmitAsync(Hint(2, Lps(-5, 1, 1), LesionHint.Types.Action.Remove)));
         Assert.Equal("header.hint.point_lps", RpcAssert.ViolatedField(outside));
-        var add = await RpcAssert.FailsWith(StatusCode.Unimplemented, () => SubmitAsync(Hint(2, Lps(30, 10, 5), LesionHint.Types.Action.Add)));
-        Assert.Contains("region edit", add.Status.Detail);
 
         // A point 0.3 voxel off the tumor's voxel (10, 10, 5) still picks it.
         var removed = await SubmitAsync(Hint(2, Lps(10.3, 9.8, 5.2), LesionHint.Types.Action.Remove));
@@ -337,5 +335,64 @@ public sealed class EditTests : IAsyncLifetime
         var cyst = await SubmitAsync(Hint(3, Lps(30, 22, 4), LesionHint.Types.Action.Remove));
         Assert.Empty(cyst.Diagnosis.Lesions);
         Assert.Equal(expected.Select(v => v == 3 ? (byte)0 : v).ToArray(), (await FetchAsync(studyId)).Labels);
+    }
+
+    /// <summary>A phase whose fake segmentation is <see cref="DesignedLabels"/>: the fake thresholds these values.</summary>
+    private static SyntheticPhase DesignedPhase()
+    {
+        short[] valueOf = [-100, 100, 20000, -20000];
+        var voxels = DesignedLabels().Select(l => valueOf[l]).ToArray();
+        var bytes = MemoryMarshal.AsBytes(voxels.AsSpan()).ToArray();
+        var descriptor = PhaseP.Descriptor.Clone();
+        descriptor.Sha256 = ByteString.CopyFrom(SHA256.HashData(bytes));
+        return new SyntheticPhase(descriptor, bytes);
+    }
+
+    [Fact]
+    public async Task HintAddSegmentsTheMissedLesionAroundThePointWithStageOne()
+    {
+        var studyId = (await _server.UploadAsync(SyntheticStudy.Upload(DesignedPhase()))).StudyId;
+        using (var call = _server.Analysis.Analyze(new AnalyzeRequest { StudyId = studyId }))
+        {
+            await foreach (var _ in call.ResponseStream.ReadAllAsync())
+            {
+            }
+        }
+
+        var designed = DesignedLabels();
+        Assert.Equal(designed, (await FetchAsync(studyId)).Labels);
+
+        // The user erases the tumor (as if the model had missed it): revision 2 has none.
+        var missed = designed.Select(v => v == 2 ? (byte)1 : v).ToArray();
+        Assert.DoesNotContain((await SubmitAsync(WholeMap(studyId, 1, missed))).Diagnosis.Lesions, l => l.Label == 2);
+
+        var geometry = PhaseP.Descriptor.Geometry;
+        SubmitEditRequest Add(uint revision, double i, double j, double k) => new()
+        {
+            Header = new EditHeader
+            {
+                StudyId = studyId,
+                BaseRevision = revision,
+                Hint = new LesionHint
+                {
+                    Action = LesionHint.Types.Action.Add,
+                    PointLps = new Vector3 { X = geometry.Origin.X + i * geometry.Spacing.X, Y = geometry.Origin.Y + j * geometry.Spacing.Y, Z = geometry.Origin.Z + k * geometry.Spacing.Z },
+                },
+            },
+        };
+
+        // No tumor or cyst within 10 mm of the point: nothing found.
+        var nothing = await RpcAssert.FailsWith(StatusCode.InvalidArgument, () => SubmitAsync(Add(2, 36, 3, 10)));
+        Assert.Equal("NO_LESION_FOUND", RpcAssert.Reason(nothing));
+        var outside = await RpcAssert.FailsWith(StatusCode.InvalidArgument, () => SubmitAsync(Add(2, 10, 10, 40)));
+        Assert.Equal("header.hint.point_lps", RpcAssert.ViolatedField(outside));
+
+        // A click 3 voxels (2.4 mm) beside the tumor snaps to it; stage 1 paints it back in: revision 3 = revision 1.
+        var added = await SubmitAsync(Add(2, 16, 10, 5));
+        Assert.Equal(3u, added.Revision);
+        Assert.Equal(new VoxelBox { I0 = 8, J0 = 8, K0 = 4, SizeI = 6, SizeJ = 6, SizeK = 4 }, added.ChangedRegion);
+        Assert.Equal(6 * 6 * 4 * VoxelMl, TumorMl(added.Diagnosis), 6);
+        Assert.Equal(designed, (await FetchAsync(studyId)).Labels);
+        Assert.Equal("renal-inference", _engine.DiagnoseThread);
     }
 }

@@ -96,7 +96,7 @@ public sealed partial class InferenceWorker(
     /// Queues a re-diagnosis of edited labels ahead of waiting Analyze jobs (behind a running one).
     /// Throws <see cref="AnalysisRefusedException"/> when the model cannot serve.
     /// </summary>
-    public Task<StudyDiagnosis> DiagnoseAsync(DiagnoseJob job)
+    public Task<(Imaging.Volume Labels, StudyDiagnosis Diagnosis)> DiagnoseAsync(DiagnoseJob job)
     {
         var status = _status;
         if (!status.IsLoaded)
@@ -230,9 +230,10 @@ public sealed partial class InferenceWorker(
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var diagnosis = _model!.Analyzer.Diagnose(job.Aligned, job.Labels, job.CancellationToken);
+            var labels = job.AddLesionAt is { } point ? LesionPainting.AddLesionAt(_model!.Analyzer, job.Aligned, job.Labels, point, job.CancellationToken) : job.Labels;
+            var diagnosis = _model!.Analyzer.Diagnose(job.Aligned, labels, job.CancellationToken);
             LogDiagnosed(logger, job.StudyId, diagnosis.Lesions.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            job.Succeed(diagnosis);
+            job.Succeed(labels, diagnosis);
         }
         catch (OperationCanceledException)
         {

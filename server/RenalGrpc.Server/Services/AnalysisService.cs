@@ -116,15 +116,18 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
             V1.EditHeader.EditOneofCase.Region => LabelEdits.ApplyRegion(before, header.Region),
             V1.EditHeader.EditOneofCase.WholeLabelMap => LabelEdits.WholeMap(before,
                 await WholeMapReceiver.ReadAsync(header.WholeLabelMap, before.VoxelCount, requestStream, ct)),
-            V1.EditHeader.EditOneofCase.Hint => ApplyHint(before, header.Hint),
+            V1.EditHeader.EditOneofCase.Hint => HintLabels(before, header.Hint),
             _ => throw RpcErrors.InvalidArgument("header.edit", "the header names no edit (region, whole_label_map or hint)", "NO_EDIT"),
         };
-        var changed = LabelEdits.ChangedRegion(before, after);
 
+        // An ADD hint's labels are made on the inference thread (stage 1 runs there), then diagnosed.
+        var addAt = header.EditCase == V1.EditHeader.EditOneofCase.Hint && header.Hint.Action == V1.LesionHint.Types.Action.Add
+            ? PointOf(header.Hint)
+            : (Vec3?)null;
         StudyDiagnosis diagnosis;
         try
         {
-            diagnosis = await worker.DiagnoseAsync(new DiagnoseJob(study.Id, kept.Aligned, after, ct));
+            (after, diagnosis) = await worker.DiagnoseAsync(new DiagnoseJob(study.Id, kept.Aligned, after, ct, addAt));
         }
         catch (ArgumentException e)
         {
@@ -132,6 +135,7 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
             throw RpcErrors.InvalidArgument("header", $"the edited labels cannot be diagnosed: {e.Message}", "EDIT_UNUSABLE");
         }
 
+        var changed = LabelEdits.ChangedRegion(before, after);
         var stored = store.AppendRevision(study.Id, header.BaseRevision, after);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         LogEdited(logger, study.Id, header.EditCase.ToString(), stored.Revision, changed.VoxelCount, diagnosis.Lesions.Count, seconds * 1000);
@@ -144,24 +148,29 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
         };
     }
 
-    private static Volume ApplyHint(Volume labels, V1.LesionHint hint)
+    /// <summary>A REMOVE hint's labels; an ADD hint only has its point checked here (its lesion is made on the worker).</summary>
+    private static Volume HintLabels(Volume labels, V1.LesionHint hint) => hint.Action switch
     {
-        if (hint.PointLps is null)
+        V1.LesionHint.Types.Action.Remove => LabelEdits.RemoveLesion(labels, PointOf(hint)),
+        V1.LesionHint.Types.Action.Add => CheckedInside(labels, PointOf(hint)),
+        _ => throw RpcErrors.InvalidArgument("header.hint.action", "the hint's action must be ADD or REMOVE", "HINT_ACTION_MISSING"),
+    };
+
+    private static Volume CheckedInside(Volume labels, Vec3 point)
+    {
+        var index = labels.Geometry.PhysicalToIndex(point);
+        if (!labels.Size.Contains((int)Math.Round(index.X), (int)Math.Round(index.Y), (int)Math.Round(index.Z)))
         {
-            throw RpcErrors.InvalidArgument("header.hint.point_lps", "the hint needs a point", "POINT_MISSING");
+            throw RpcErrors.InvalidArgument("header.hint.point_lps",
+                $"the point ({point.X:F1}, {point.Y:F1}, {point.Z:F1}) mm is outside the reference grid", "POINT_OUTSIDE_GRID");
         }
 
-        return hint.Action switch
-        {
-            V1.LesionHint.Types.Action.Remove => LabelEdits.RemoveLesion(labels, new Vec3(hint.PointLps.X, hint.PointLps.Y, hint.PointLps.Z)),
-            V1.LesionHint.Types.Action.Add => throw RpcErrors.Unimplemented(AddHintNotBuilt, "HINT_ADD_NOT_BUILT"),
-            _ => throw RpcErrors.InvalidArgument("header.hint.action", "the hint's action must be ADD or REMOVE", "HINT_ACTION_MISSING"),
-        };
+        return labels;
     }
 
-    /// <summary>Why an ADD hint is refused: local stage-1 segmentation around a point is not built.</summary>
-    public const string AddHintNotBuilt =
-        "adding a lesion from a point (local stage-1 segmentation) is not built yet; paint the lesion and send it as a region edit";
+    private static Vec3 PointOf(V1.LesionHint hint) => hint.PointLps is { } p
+        ? new Vec3(p.X, p.Y, p.Z)
+        : throw RpcErrors.InvalidArgument("header.hint.point_lps", "the hint needs a point", "POINT_MISSING");
 
     public override async Task GetSegmentation(V1.GetSegmentationRequest request, IServerStreamWriter<V1.SegmentationMessage> responseStream, ServerCallContext context)
     {

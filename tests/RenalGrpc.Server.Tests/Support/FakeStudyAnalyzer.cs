@@ -120,6 +120,16 @@ public sealed class FakeStudyAnalyzer : IStudyAnalyzer
         return new StudyDiagnosis(aligned.ReferencePhase, Lesions(labels, aligned.ImagesOnReference.Keys), "re-diagnosed (fake)");
     }
 
+    /// <summary>The engine's real local segmentation with the fake's threshold rule as stage 1.</summary>
+    public Volume? SegmentLesionAt(AlignedStudy aligned, Vec3 pointLps, CancellationToken cancellationToken) =>
+        LocalLesionSegmentation.Segment(new ThresholdSegmenter(), aligned, pointLps, cancellationToken);
+
+    private sealed class ThresholdSegmenter : IPhaseSegmenter
+    {
+        public PhaseSegmentation Segment(string phase, Volume image, bool mirrorTta, Action<AnalysisStage, double>? progress, CancellationToken cancellationToken) =>
+            new(FakeStudyAnalyzer.Segment(image), null, 0);
+    }
+
     private int _diagnoseRuns;
 
     public int DiagnoseRuns => Volatile.Read(ref _diagnoseRuns);
