@@ -133,4 +133,36 @@ public sealed class EditCommandTests : IDisposable
         var unreachable = await CliRun.Of("edit", "--server", "http://127.0.0.1:1", "--study", studyId, "--labels", shifted);
         Assert.Equal(ExitCodes.ServerUnreachable, unreachable.ExitCode);
     }
+
+    [Fact]
+    public async Task RemoveAtAndAddAtSendLesionHints()
+    {
+        await using var host = await StartServerAsync();
+        var phase = RandomPhase();
+        using var client = new RenalClient(new RenalClientOptions { Uri = new Uri(host.Address) });
+        var studyId = (await client.UploadStudyAsync(new Dictionary<string, Volume> { ["P"] = phase })).StudyId;
+        await client.AnalyzeAsync(studyId);
+        var labels = FakeStudyAnalyzer.Segment(phase).Buffer;
+        var at = Array.IndexOf(labels, (byte)3);
+        var size = phase.Size;
+        var point = phase.Geometry.IndexToPhysical(at % size.I, at / size.I % size.J, at / (size.I * size.J));
+        var text = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{point.X},{point.Y},{point.Z}");
+
+        var removed = await CliRun.Of("edit", "--server", host.Address, "--study", studyId, "--remove-at", text);
+        Assert.True(removed.ExitCode == 0, removed.Stderr);
+        Assert.Contains("revision 1 -> 2", removed.Stdout);
+        Assert.Contains("sent lesion hint REMOVE", removed.Stdout);
+        Assert.NotEqual(3, (await client.GetSegmentationAsync(studyId)).Labels.Buffer[at]);
+
+        // ADD at the same point: the fake's stage 1 (its threshold rule) finds the cyst there again.
+        var added = await CliRun.Of("edit", "--server", host.Address, "--study", studyId, "--add-at", text);
+        Assert.True(added.ExitCode == 0, added.Stderr);
+        Assert.Contains("revision 2 -> 3", added.Stdout);
+        Assert.Equal(3, (await client.GetSegmentationAsync(studyId)).Labels.Buffer[at]);
+
+        var both = await CliRun.Of("edit", "--server", host.Address, "--study", studyId, "--add-at", text, "--remove-at", text);
+        Assert.Equal(ExitCodes.BadInput, both.ExitCode);
+        var badPoint = await CliRun.Of("edit", "--server", host.Address, "--study", studyId, "--add-at", "1,2");
+        Assert.Equal(ExitCodes.BadInput, badPoint.ExitCode);
+    }
 }

@@ -191,31 +191,39 @@ public static class LabelEdits
         return false;
     }
 
-    /// <summary>The smallest box holding every voxel that differs; <see cref="VoxelRange.Empty"/> when none does.</summary>
-    public static VoxelRange ChangedRegion(Volume before, Volume after)
+    /// <summary>
+    /// The smallest box holding every voxel that differs; <see cref="VoxelRange.Empty"/> when none
+    /// does. <paramref name="within"/> limits the scan when the caller knows where changes can be
+    /// (a region edit's box), so a small edit of a large study costs only its box.
+    /// </summary>
+    public static VoxelRange ChangedRegion(Volume before, Volume after, VoxelRange? within = null)
     {
         var size = before.Size;
+        var scan = within ?? new VoxelRange(0, 0, 0, size.I, size.J, size.K);
+        var width = scan.I1 - scan.I0;
         ReadOnlySpan<byte> a = before.Buffer, b = after.Buffer;
         int i0 = int.MaxValue, j0 = int.MaxValue, k0 = int.MaxValue, i1 = -1, j1 = -1, k1 = -1;
-        for (var k = 0; k < size.K; k++)
+        for (var k = scan.K0; k < scan.K1; k++)
         {
-            for (var j = 0; j < size.J; j++)
+            for (var j = scan.J0; j < scan.J1; j++)
             {
-                var start = (int)size.Index(0, j, k);
-                var rowA = a.Slice(start, size.I);
-                var rowB = b.Slice(start, size.I);
-                var first = rowA.CommonPrefixLength(rowB);
-                if (first == size.I)
+                var start = (int)size.Index(scan.I0, j, k);
+                var rowA = a.Slice(start, width);
+                var rowB = b.Slice(start, width);
+                var prefix = rowA.CommonPrefixLength(rowB);
+                if (prefix == width)
                 {
                     continue;
                 }
 
-                var last = size.I - 1;
+                var last = width - 1;
                 while (rowA[last] == rowB[last])
                 {
                     last--;
                 }
 
+                var first = scan.I0 + prefix;
+                last += scan.I0;
                 (i0, i1) = (Math.Min(i0, first), Math.Max(i1, last));
                 (j0, j1) = (Math.Min(j0, j), Math.Max(j1, j));
                 (k0, k1) = (Math.Min(k0, k), Math.Max(k1, k));

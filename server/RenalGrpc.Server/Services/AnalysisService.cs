@@ -135,7 +135,7 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
             throw RpcErrors.InvalidArgument("header", $"the edited labels cannot be diagnosed: {e.Message}", "EDIT_UNUSABLE");
         }
 
-        var changed = LabelEdits.ChangedRegion(before, after);
+        var changed = LabelEdits.ChangedRegion(before, after, header.EditCase == V1.EditHeader.EditOneofCase.Region ? BoxOf(header.Region.Box) : null);
         var stored = store.AppendRevision(study.Id, header.BaseRevision, after);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         LogEdited(logger, study.Id, header.EditCase.ToString(), stored.Revision, changed.VoxelCount, diagnosis.Lesions.Count, seconds * 1000);
@@ -167,6 +167,9 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
 
         return labels;
     }
+
+    private static VoxelRange BoxOf(V1.VoxelBox b) =>
+        new((int)b.I0, (int)b.J0, (int)b.K0, (int)(b.I0 + b.SizeI), (int)(b.J0 + b.SizeJ), (int)(b.K0 + b.SizeK));
 
     private static Vec3 PointOf(V1.LesionHint hint) => hint.PointLps is { } p
         ? new Vec3(p.X, p.Y, p.Z)
