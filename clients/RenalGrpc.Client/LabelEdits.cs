@@ -43,6 +43,12 @@ public static class LabelEdits
     /// <summary>Above this share of the grid a changed box goes as a whole map (the run encoding would save little).</summary>
     public const double DefaultWholeMapFraction = 0.5;
 
+    /// <summary>
+    /// A region's header must fit one gRPC message (the server takes 4 MiB): a noisier encoding than
+    /// this goes as a chunked whole map instead.
+    /// </summary>
+    public const long MaxRegionPayloadBytes = 3L << 20;
+
     /// <summary>The smallest box that holds every voxel that differs; null when the maps are equal.</summary>
     public static VoxelBox? ChangedBox(Volume before, Volume after)
     {
@@ -103,14 +109,17 @@ public static class LabelEdits
     /// <summary>
     /// The edit that turns <paramref name="before"/> into <paramref name="after"/>: the changed box as a
     /// region, or the whole map when that box covers more than <paramref name="wholeMapFraction"/> of
-    /// the grid. Null when nothing changed.
+    /// the grid, or when its run-length encoding would not be smaller than the map or not fit one
+    /// message (<see cref="MaxRegionPayloadBytes"/>). Null when nothing changed.
     /// </summary>
     public static LabelEdit? Between(Volume before, Volume after, double wholeMapFraction = DefaultWholeMapFraction)
     {
         RequireUInt8(after);
         var box = ChangedBox(before, after);
         if (box is null) return null;
-        return box.VoxelCount > wholeMapFraction * after.VoxelCount ? new WholeMapEdit(after) : Region(after, box);
+        if (box.VoxelCount > wholeMapFraction * after.VoxelCount) return new WholeMapEdit(after);
+        var region = Region(after, box);
+        return region.PayloadBytes > MaxRegionPayloadBytes || region.PayloadBytes >= after.VoxelCount ? new WholeMapEdit(after) : region;
     }
 
     private static void RequireSameGrid(Volume before, Volume after)
