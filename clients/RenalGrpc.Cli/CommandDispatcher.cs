@@ -15,6 +15,8 @@ internal static class CommandDispatcher
         new InfoCommand(),
         new UploadCommand(),
         new AnalyzeCommand(),
+        new EditCommand(),
+        new SegmentationCommand(),
         new StudiesCommand(),
         new DeleteCommand(),
         new TrainCommand(),
@@ -78,7 +80,7 @@ internal static class CommandDispatcher
         stdout.WriteLine("renal: kidney CT analysis over gRPC (RenalGrpc)");
         stdout.WriteLine();
         stdout.WriteLine("commands:");
-        foreach (var c in Commands) stdout.WriteLine($"  {c.Name,-10} {c.Summary}");
+        foreach (var c in Commands) stdout.WriteLine($"  {c.Name,-13} {c.Summary}");
         stdout.WriteLine();
         stdout.WriteLine("Run 'renal COMMAND --help' for a command's options.");
         stdout.WriteLine("Exit codes: 0 success, 1 failure, 2 bad arguments or input, 3 refused by the server, 4 server unreachable.");

@@ -69,7 +69,7 @@ internal sealed class AnalyzeCall(Proto.AnalysisService.AnalysisServiceClient cl
     }
 
     /// <summary>One grid's label bytes being put back together.</summary>
-    private sealed class LabelAssembly
+    internal sealed class LabelAssembly
     {
         private readonly byte[] _bytes;
         private readonly Geometry _geometry;

@@ -7,7 +7,7 @@ using Proto = RenalGrpc.V1;
 namespace RenalGrpc.Client;
 
 /// <summary>
-/// Client of a RenalGrpc server: server info, study upload, study management and Analyze.
+/// Client of a RenalGrpc server: server info, study upload, study management, Analyze and the edit loop.
 /// Every call has a deadline; calls that are safe to repeat are retried on UNAVAILABLE;
 /// failures surface as <see cref="RenalServerException"/> or <see cref="RenalUnavailableException"/>.
 /// </summary>
@@ -109,6 +109,40 @@ public sealed class RenalClient : IDisposable
         try
         {
             return await new AnalyzeCall(_analysis).RunAsync(request, new CallOptions(_headers, DateTime.UtcNow + _options.AnalyzeDeadline, cancellationToken), progress);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("the call was cancelled", ex, cancellationToken);
+        }
+        catch (RpcException ex)
+        {
+            throw RpcErrorTranslation.Translate(ex, _options.Uri);
+        }
+    }
+
+    /// <summary>
+    /// Sends an edit against <paramref name="baseRevision"/> (build one with <see cref="LabelEdits"/>);
+    /// returns the new revision, the changed box and the re-computed diagnosis. Not retried (a
+    /// repeat would make another revision). A stale base revision is a
+    /// <see cref="RenalServerException"/> with StatusCode ABORTED and <see cref="RenalServerException.CurrentRevision"/> set.
+    /// </summary>
+    public Task<EditResult> SubmitEditAsync(string studyId, uint baseRevision, LabelEdit edit, CancellationToken cancellationToken = default) =>
+        OnceAsync(ct => EditCalls.SubmitAsync(_analysis, studyId, baseRevision, edit, UploadOptions(ct)), cancellationToken);
+
+    /// <summary>A stored revision of the study's labels (0 = latest); phase null = the reference grid.</summary>
+    public Task<StoredSegmentation> GetSegmentationAsync(string studyId, uint revision = 0, string? phase = null, CancellationToken cancellationToken = default) =>
+        WithRetriesAsync(ct => EditCalls.GetAsync(_analysis, new Proto.GetSegmentationRequest
+        {
+            StudyId = studyId,
+            Revision = revision,
+            Phase = phase is null ? Proto.Phase.Unspecified : ProtoMapping.MapToPhase(phase),
+        }, UploadOptions(ct)), cancellationToken);
+
+    private async Task<T> OnceAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call(cancellationToken);
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
         {

@@ -8,9 +8,11 @@ public sealed record FieldViolation(string Field, string Description);
 /// <summary>The server answered and refused the call (bad request, not found, unauthenticated, ...).</summary>
 public sealed class RenalServerException : Exception
 {
-    public RenalServerException(StatusCode statusCode, string message, IReadOnlyList<FieldViolation> fieldViolations, string? reason, Exception? inner, TimeSpan? retryAfter = null)
+    public RenalServerException(StatusCode statusCode, string message, IReadOnlyList<FieldViolation> fieldViolations, string? reason, Exception? inner, TimeSpan? retryAfter = null,
+        IReadOnlyDictionary<string, string>? metadata = null)
         : base(message, inner)
     {
+        Metadata = metadata ?? new Dictionary<string, string>();
         RetryAfter = retryAfter;
         StatusCode = statusCode;
         FieldViolations = fieldViolations;
@@ -24,6 +26,12 @@ public sealed class RenalServerException : Exception
 
     /// <summary>google.rpc.ErrorInfo reason (e.g. "STUDY_NOT_FOUND") when the server sent one.</summary>
     public string? Reason { get; }
+
+    /// <summary>google.rpc.ErrorInfo metadata (e.g. "current_revision" of a stale edit); empty when none.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>The study's latest revision when an edit was refused as stale (ABORTED); null otherwise.</summary>
+    public uint? CurrentRevision => Metadata.TryGetValue("current_revision", out var value) && uint.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var revision) ? revision : null;
 
     /// <summary>google.rpc.RetryInfo delay (e.g. when the analysis queue is full); null when the server sent none.</summary>
     public TimeSpan? RetryAfter { get; }

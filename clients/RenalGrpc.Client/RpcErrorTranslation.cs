@@ -18,6 +18,7 @@ internal static class RpcErrorTranslation
         var violations = new List<FieldViolation>();
         string? reason = null;
         TimeSpan? retryAfter = null;
+        Dictionary<string, string>? metadata = null;
         string message = ex.Status.Detail;
         var rich = TryGetRichStatus(ex);
         if (rich is not null)
@@ -28,9 +29,10 @@ internal static class RpcErrorTranslation
                 violations.AddRange(badRequest.FieldViolations.Select(v => new FieldViolation(v.Field, v.Description)));
             var info = rich.GetDetail<ErrorInfo>();
             if (info is not null && !string.IsNullOrEmpty(info.Reason)) reason = info.Reason;
+            if (info is not null && info.Metadata.Count > 0) metadata = new Dictionary<string, string>(info.Metadata);
             retryAfter = rich.GetDetail<RetryInfo>()?.RetryDelay?.ToTimeSpan();
         }
-        return new RenalServerException(ex.StatusCode, message, violations, reason, ex, retryAfter);
+        return new RenalServerException(ex.StatusCode, message, violations, reason, ex, retryAfter, metadata);
     }
 
     // A malformed grpc-status-details-bin trailer must not hide the plain status behind a parse error.

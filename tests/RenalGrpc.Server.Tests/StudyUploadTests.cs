@@ -105,7 +105,7 @@ public sealed class StudyUploadTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UnknownStudyIsNotFoundAndEditsAreNotBuiltYet()
+    public async Task UnknownStudyIsNotFoundAndUnanalysedStudyHasNoSegmentation()
     {
         var missing = await RpcAssert.FailsWith(StatusCode.NotFound,
             () => _server.Studies.GetStudyAsync(new GetStudyRequest { StudyId = "0123456789abcdef0123456789abcdef" }).ResponseAsync);
@@ -126,12 +126,12 @@ public sealed class StudyUploadTests : IAsyncLifetime
         });
         Assert.Equal("MODEL_NOT_LOADED", RpcAssert.Reason(unavailable));
 
-        var unimplemented = await RpcAssert.FailsWith(StatusCode.Unimplemented, async () =>
+        var notAnalysed = await RpcAssert.FailsWith(StatusCode.FailedPrecondition, async () =>
         {
             using var call = _server.Analysis.GetSegmentation(new GetSegmentationRequest { StudyId = stored.StudyId });
             await call.ResponseStream.MoveNext();
         });
-        Assert.Contains("not built yet", unimplemented.Status.Detail);
+        Assert.Contains("run Analyze first", notAnalysed.Status.Detail);
         await RpcAssert.FailsWith(StatusCode.NotFound, async () =>
         {
             using var call = _server.Analysis.SubmitEdit();

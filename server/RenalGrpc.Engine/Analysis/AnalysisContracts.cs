@@ -113,4 +113,11 @@ public interface IStudyAnalyzer
 
     /// <summary>Re-measures and re-classifies lesions for (possibly edited) reference-grid labels; no segmentation.</summary>
     StudyDiagnosis Diagnose(AlignedStudy aligned, Volume labels, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Segments locally around an LPS point with stage 1 (<see cref="LocalLesionSegmentation"/>):
+    /// reference-grid labels holding only the lesion found there (2 or 3), 0 elsewhere; null when
+    /// none is found near the point. ArgumentException when the point is outside the grid.
+    /// </summary>
+    Volume? SegmentLesionAt(AlignedStudy aligned, Vec3 pointLps, CancellationToken cancellationToken);
 }

@@ -115,6 +115,9 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
     public StudyDiagnosis Diagnose(AlignedStudy aligned, Volume labels, CancellationToken cancellationToken) =>
         StudyDiagnoser.Diagnose(aligned, labels, classifier, Settings.Postprocessing.Connectivity, cancellationToken);
 
+    public Volume? SegmentLesionAt(AlignedStudy aligned, Vec3 pointLps, CancellationToken cancellationToken) =>
+        LocalLesionSegmentation.Segment(segmenter, aligned, pointLps, cancellationToken);
+
     public void Dispose()
     {
         if (ownsModel) model.Dispose();

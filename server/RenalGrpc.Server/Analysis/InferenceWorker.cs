@@ -25,6 +25,9 @@ public sealed partial class InferenceWorker(
     public const string HealthServiceName = "renal.v1.AnalysisService";
 
     private readonly LinkedList<AnalysisJob> _waiting = [];
+
+    // Edits' re-diagnoses take milliseconds to a second: they go before waiting Analyze jobs.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<DiagnoseJob> _diagnoses = new();
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _jobsAvailable = new(0);
     private readonly CancellationTokenSource _stopping = new();
@@ -89,6 +92,23 @@ public sealed partial class InferenceWorker(
         _jobsAvailable.Release();
     }
 
+    /// <summary>
+    /// Queues a re-diagnosis of edited labels ahead of waiting Analyze jobs (behind a running one).
+    /// Throws <see cref="AnalysisRefusedException"/> when the model cannot serve.
+    /// </summary>
+    public Task<(Imaging.Volume Labels, StudyDiagnosis Diagnosis)> DiagnoseAsync(DiagnoseJob job)
+    {
+        var status = _status;
+        if (!status.IsLoaded)
+        {
+            throw AnalysisRefusedException.ModelUnavailable(status.Reason);
+        }
+
+        _diagnoses.Enqueue(job);
+        _jobsAvailable.Release();
+        return job.Result;
+    }
+
     private void Withdraw(AnalysisJob job)
     {
         lock (_gate)
@@ -115,6 +135,12 @@ public sealed partial class InferenceWorker(
             while (true)
             {
                 _jobsAvailable.Wait(stopping);
+                if (_diagnoses.TryDequeue(out var diagnose))
+                {
+                    Execute(diagnose);
+                    continue;
+                }
+
                 AnalysisJob? job;
                 lock (_gate)
                 {
@@ -193,6 +219,32 @@ public sealed partial class InferenceWorker(
         }
     }
 
+    private void Execute(DiagnoseJob job)
+    {
+        if (job.CancellationToken.IsCancellationRequested)
+        {
+            job.Cancel();
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var labels = job.AddLesionAt is { } point ? LesionPainting.AddLesionAt(_model!.Analyzer, job.Aligned, job.Labels, point, job.CancellationToken) : job.Labels;
+            var diagnosis = _model!.Analyzer.Diagnose(job.Aligned, labels, job.CancellationToken);
+            LogDiagnosed(logger, job.StudyId, diagnosis.Lesions.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            job.Succeed(labels, diagnosis);
+        }
+        catch (OperationCanceledException)
+        {
+            job.Cancel();
+        }
+        catch (Exception e)
+        {
+            job.Fail(e);
+        }
+    }
+
     /// <summary>Tells every waiting job its new position (1 = next). Called under the gate.</summary>
     private void ReportPositions()
     {
@@ -237,6 +289,11 @@ public sealed partial class InferenceWorker(
             job.Fail(AnalysisRefusedException.ModelUnavailable("the server is shutting down"));
         }
 
+        while (_diagnoses.TryDequeue(out var diagnose))
+        {
+            diagnose.Fail(AnalysisRefusedException.ModelUnavailable("the server is shutting down"));
+        }
+
         // The running job (if any) finishes or sees its call's cancellation; do not block shutdown on it.
         _thread?.Join(TimeSpan.FromSeconds(2));
         return Task.CompletedTask;
@@ -272,6 +329,9 @@ public sealed partial class InferenceWorker(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Analyze of study {StudyId} done: {LesionCount} lesions in {Seconds:F1} s")]
     private static partial void LogFinished(ILogger logger, string studyId, int lesionCount, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Edit of study {StudyId} re-diagnosed: {LesionCount} lesions in {Milliseconds:F0} ms")]
+    private static partial void LogDiagnosed(ILogger logger, string studyId, int lesionCount, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Analyze of study {StudyId} cancelled after {Seconds:F1} s")]
     private static partial void LogCancelled(ILogger logger, string studyId, double seconds);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using RenalGrpc.Engine.Analysis;
 using RenalGrpc.Imaging;
 using RenalGrpc.Server.Analysis;
+using RenalGrpc.Server.Editing;
 using RenalGrpc.Server.Storage;
 using RenalGrpc.Serving;
 using V1 = RenalGrpc.V1;
@@ -13,12 +14,12 @@ namespace RenalGrpc.Server.Services;
 /// <summary>
 /// Analyze: queue the study on the inference worker, stream its progress, then the segmentation
 /// (reference grid, plus each phase's own grid on request) and exactly one Diagnosis. The edit
-/// loop (SubmitEdit, GetSegmentation) is not built yet: known studies get UNIMPLEMENTED.
+/// loop: GetSegmentation streams any kept revision; SubmitEdit applies a region, whole-map or
+/// lesion-hint edit to the latest revision, re-diagnoses on the inference worker (no
+/// re-segmentation) and keeps the result as the next revision.
 /// </summary>
 public sealed partial class AnalysisService(StudyStore store, InferenceWorker worker, ILogger<AnalysisService> logger) : V1.AnalysisService.AnalysisServiceBase
 {
-    public const string NotBuilt = "the edit loop is not built yet";
-
     /// <summary>The revision Analyze's labels get; edits will count up from it.</summary>
     public const uint AnalyzedRevision = 1;
 
@@ -93,28 +94,114 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
 
     public override async Task<V1.SubmitEditResponse> SubmitEdit(IAsyncStreamReader<V1.SubmitEditRequest> requestStream, ServerCallContext context)
     {
-        if (!await requestStream.MoveNext(context.CancellationToken) || requestStream.Current.PayloadCase != V1.SubmitEditRequest.PayloadOneofCase.Header)
+        var ct = context.CancellationToken;
+        if (!await requestStream.MoveNext(ct) || requestStream.Current.PayloadCase != V1.SubmitEditRequest.PayloadOneofCase.Header)
         {
             throw RpcErrors.InvalidArgument("header", "the first message must be an EditHeader", "NO_HEADER");
         }
 
-        RequireStudy(requestStream.Current.Header.StudyId);
-        throw RpcErrors.Unimplemented(NotBuilt);
-    }
-
-    public override Task GetSegmentation(V1.GetSegmentationRequest request, IServerStreamWriter<V1.SegmentationMessage> responseStream, ServerCallContext context)
-    {
-        RequireStudy(request.StudyId);
-        throw RpcErrors.Unimplemented(NotBuilt);
-    }
-
-    private void RequireStudy(string studyId)
-    {
-        if (!store.Contains(studyId))
+        var header = requestStream.Current.Header;
+        var study = store.Get(header.StudyId);
+        var kept = study.Analysis ?? throw StudyRequestException.NotAnalysed(study.Id);
+        if (kept.Revision != header.BaseRevision)
         {
-            throw RpcErrors.NotFound(studyId);
+            // Refused before reading any label bytes; checked again when the revision is stored.
+            throw StudyRequestException.Stale(header.BaseRevision, kept.Revision);
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var before = kept.Labels;
+        var after = header.EditCase switch
+        {
+            V1.EditHeader.EditOneofCase.Region => LabelEdits.ApplyRegion(before, header.Region),
+            V1.EditHeader.EditOneofCase.WholeLabelMap => LabelEdits.WholeMap(before,
+                await WholeMapReceiver.ReadAsync(header.WholeLabelMap, before.VoxelCount, requestStream, ct)),
+            V1.EditHeader.EditOneofCase.Hint => HintLabels(before, header.Hint),
+            _ => throw RpcErrors.InvalidArgument("header.edit", "the header names no edit (region, whole_label_map or hint)", "NO_EDIT"),
+        };
+
+        // An ADD hint's labels are made on the inference thread (stage 1 runs there), then diagnosed.
+        var addAt = header.EditCase == V1.EditHeader.EditOneofCase.Hint && header.Hint.Action == V1.LesionHint.Types.Action.Add
+            ? PointOf(header.Hint)
+            : (Vec3?)null;
+        StudyDiagnosis diagnosis;
+        try
+        {
+            (after, diagnosis) = await worker.DiagnoseAsync(new DiagnoseJob(study.Id, kept.Aligned, after, ct, addAt));
+        }
+        catch (ArgumentException e)
+        {
+            LogUnusable(logger, study.Id, e.Message);
+            throw RpcErrors.InvalidArgument("header", $"the edited labels cannot be diagnosed: {e.Message}", "EDIT_UNUSABLE");
+        }
+
+        var changed = LabelEdits.ChangedRegion(before, after, header.EditCase == V1.EditHeader.EditOneofCase.Region ? BoxOf(header.Region.Box) : null);
+        var stored = store.AppendRevision(study.Id, header.BaseRevision, after);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        LogEdited(logger, study.Id, header.EditCase.ToString(), stored.Revision, changed.VoxelCount, diagnosis.Lesions.Count, seconds * 1000);
+        return new V1.SubmitEditResponse
+        {
+            Revision = stored.Revision,
+            ChangedRegion = changed.ToProto(),
+            Diagnosis = DiagnosisMapping.MapToDiagnosis(diagnosis, study.Id, stored.Revision, worker.ModelVersion,
+                [new StageTiming(AnalysisStage.Classification, null, seconds)]),
+        };
+    }
+
+    /// <summary>A REMOVE hint's labels; an ADD hint only has its point checked here (its lesion is made on the worker).</summary>
+    private static Volume HintLabels(Volume labels, V1.LesionHint hint) => hint.Action switch
+    {
+        V1.LesionHint.Types.Action.Remove => LabelEdits.RemoveLesion(labels, PointOf(hint)),
+        V1.LesionHint.Types.Action.Add => CheckedInside(labels, PointOf(hint)),
+        _ => throw RpcErrors.InvalidArgument("header.hint.action", "the hint's action must be ADD or REMOVE", "HINT_ACTION_MISSING"),
+    };
+
+    private static Volume CheckedInside(Volume labels, Vec3 point)
+    {
+        var index = labels.Geometry.PhysicalToIndex(point);
+        if (!labels.Size.Contains((int)Math.Round(index.X), (int)Math.Round(index.Y), (int)Math.Round(index.Z)))
+        {
+            throw RpcErrors.InvalidArgument("header.hint.point_lps",
+                $"the point ({point.X:F1}, {point.Y:F1}, {point.Z:F1}) mm is outside the reference grid", "POINT_OUTSIDE_GRID");
+        }
+
+        return labels;
+    }
+
+    private static VoxelRange BoxOf(V1.VoxelBox b) =>
+        new((int)b.I0, (int)b.J0, (int)b.K0, (int)(b.I0 + b.SizeI), (int)(b.J0 + b.SizeJ), (int)(b.K0 + b.SizeK));
+
+    private static Vec3 PointOf(V1.LesionHint hint) => hint.PointLps is { } p
+        ? new Vec3(p.X, p.Y, p.Z)
+        : throw RpcErrors.InvalidArgument("header.hint.point_lps", "the hint needs a point", "POINT_MISSING");
+
+    public override async Task GetSegmentation(V1.GetSegmentationRequest request, IServerStreamWriter<V1.SegmentationMessage> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var study = store.Get(request.StudyId);
+        var kept = study.Analysis ?? throw StudyRequestException.NotAnalysed(study.Id);
+        var revision = request.Revision == 0 ? kept.Revision : request.Revision;
+        var labels = kept.LabelsAt(revision) ?? throw RpcErrors.RevisionNotFound(study.Id, request.Revision, kept.Revision);
+        var reference = kept.Aligned.ReferencePhase;
+        var phase = DiagnosisMapping.MapToPhaseCode(request.Phase);
+        if (phase is not null && phase != reference)
+        {
+            throw RpcErrors.FailedPrecondition("phase",
+                study.Phases.Any(p => (int)p.Descriptor.Phase == (int)request.Phase)
+                    ? $"only the reference grid ({reference}) is kept per revision; phase {phase}'s own-grid mask is streamed by Analyze with per_phase_masks"
+                    : $"the study has no phase {phase}; its labels are kept on the reference grid ({reference})",
+                "PHASE_GRID_NOT_KEPT");
+        }
+
+        await responseStream.WriteAsync(new V1.SegmentationMessage { Header = SegmentationEncoder.Header(labels, reference, revision, isReferenceGrid: true) }, ct);
+        foreach (var chunk in SegmentationEncoder.Chunks(labels, reference))
+        {
+            await responseStream.WriteAsync(new V1.SegmentationMessage { Chunk = chunk }, ct);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Edit of study {StudyId} ({Kind}) stored as revision {Revision}: {ChangedVoxels} voxels in the changed box, {LesionCount} lesions, {Milliseconds:F0} ms")]
+    private static partial void LogEdited(ILogger logger, string studyId, string kind, uint revision, long changedVoxels, int lesionCount, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Analyze of study {StudyId} refused by the engine: {Reason}")]
     private static partial void LogUnusable(ILogger logger, string studyId, string reason);

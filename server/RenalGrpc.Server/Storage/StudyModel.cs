@@ -100,11 +100,22 @@ public sealed class StoredStudy(string id, IReadOnlyList<StoredPhase> phases, Da
 
 /// <summary>
 /// What Analyze leaves with a study so edits re-classify without re-segmenting: every phase on the
-/// reference grid, the reference-grid labels at a revision, and the bytes they hold (counted in the
-/// store's memory budget).
+/// reference grid and every revision of the reference-grid labels (revision n is
+/// <c>Revisions[n - 1]</c>; Analyze's result is revision 1), and the bytes they hold (counted in
+/// the store's memory budget). Immutable: an edit makes a new record with one more revision, so a
+/// reader streaming an old revision never sees it change.
 /// </summary>
-public sealed record StoredAnalysis(AlignedStudy Aligned, Volume Labels, uint Revision, ulong Bytes)
+public sealed record StoredAnalysis(AlignedStudy Aligned, IReadOnlyList<Volume> Revisions, ulong Bytes)
 {
+    /// <summary>The latest revision's number.</summary>
+    public uint Revision => (uint)Revisions.Count;
+
+    /// <summary>The latest revision's labels.</summary>
+    public Volume Labels => Revisions[^1];
+
+    /// <summary>The labels of revision <paramref name="revision"/> (1-based); null when there is no such revision.</summary>
+    public Volume? LabelsAt(uint revision) => revision >= 1 && revision <= Revision ? Revisions[(int)revision - 1] : null;
+
     public static ulong BytesOf(AlignedStudy aligned, Volume labels) =>
         (ulong)labels.Buffer.LongLength + aligned.ImagesOnReference.Values.Aggregate(0UL, (sum, v) => sum + (ulong)v.Buffer.LongLength);
 }

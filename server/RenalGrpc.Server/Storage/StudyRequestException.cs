@@ -6,6 +6,8 @@ public enum StudyErrorKind
     InvalidArgument,
     ResourceExhausted,
     NotFound,
+    FailedPrecondition,
+    Aborted,
 }
 
 /// <summary>
@@ -26,6 +28,20 @@ public sealed class StudyRequestException(StudyErrorKind kind, string field, str
 
     public static StudyRequestException Exhausted(string field, string message, string reason) =>
         new(StudyErrorKind.ResourceExhausted, field, message, reason);
+
+    /// <summary>The latest revision when an edit was refused as stale (ABORTED); null otherwise.</summary>
+    public uint? CurrentRevision { get; private init; }
+
+    public static StudyRequestException NotAnalysed(string studyId) =>
+        new(StudyErrorKind.FailedPrecondition, "study_id", $"study '{studyId}' has no kept analysis: run Analyze first", "STUDY_NOT_ANALYSED");
+
+    public static StudyRequestException FailedPrecondition(string field, string message, string reason) =>
+        new(StudyErrorKind.FailedPrecondition, field, message, reason);
+
+    public static StudyRequestException Stale(uint baseRevision, uint currentRevision) =>
+        new(StudyErrorKind.Aborted, "base_revision",
+            $"base_revision {baseRevision} is stale: the latest revision is {currentRevision}; fetch it and edit that", "STALE_REVISION")
+        { CurrentRevision = currentRevision };
 
     public static StudyRequestException NotFound(string studyId) =>
         new(StudyErrorKind.NotFound, "study_id", $"study '{studyId}' is not stored (unknown or expired)", "STUDY_NOT_FOUND");

@@ -149,7 +149,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
 
             var previousBytes = study.Analysis?.Bytes ?? 0;
             var available = (ulong)Math.Max(0, Options.MemoryBudgetBytes - _memoryUsedBytes) + previousBytes;
-            var analysis = bytes <= available ? new StoredAnalysis(aligned, labels, 1, bytes) : null;
+            var analysis = bytes <= available ? new StoredAnalysis(aligned, [labels], bytes) : null;
             study.ReplaceAnalysis(analysis);
             _memoryUsedBytes += (long)(analysis?.Bytes ?? 0) - (long)previousBytes;
             Touch(study);
@@ -159,6 +159,45 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
             }
 
             return analysis;
+        }
+    }
+
+    /// <summary>
+    /// Appends edited labels as the next revision when <paramref name="baseRevision"/> is still the
+    /// latest (so two clients editing at once cannot silently overwrite each other), counting them
+    /// in the memory budget. Throws <see cref="StudyRequestException"/>: NotFound (study gone),
+    /// FailedPrecondition (never analysed), Stale (another edit came first), ResourceExhausted (budget).
+    /// </summary>
+    public StoredAnalysis AppendRevision(string studyId, uint baseRevision, Volume labels)
+    {
+        var bytes = (ulong)labels.Buffer.LongLength;
+        lock (_gate)
+        {
+            if (!_studies.TryGetValue(studyId, out var study))
+            {
+                throw StudyRequestException.NotFound(studyId);
+            }
+
+            var current = study.Analysis ?? throw StudyRequestException.NotAnalysed(studyId);
+            if (current.Revision != baseRevision)
+            {
+                throw StudyRequestException.Stale(baseRevision, current.Revision);
+            }
+
+            var available = (ulong)Math.Max(0, Options.MemoryBudgetBytes - _memoryUsedBytes);
+            if (bytes > available)
+            {
+                throw StudyRequestException.Exhausted("memory_budget",
+                    $"the new revision needs {bytes} bytes but only {available} of the server's {Options.MemoryBudgetBytes}-byte budget are free; delete studies or wait for them to expire",
+                    "MEMORY_BUDGET_EXCEEDED");
+            }
+
+            var next = current with { Revisions = [.. current.Revisions, labels], Bytes = current.Bytes + bytes };
+            study.ReplaceAnalysis(next);
+            _memoryUsedBytes += (long)bytes;
+            Touch(study);
+            LogRevisionStored(logger, studyId, next.Revision, bytes);
+            return next;
         }
     }
 
@@ -231,6 +270,9 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Analysis of study {StudyId} not kept for edits: needs {Needed} bytes, {Available} free in the budget")]
     private static partial void LogAnalysisNotKept(ILogger logger, string studyId, ulong needed, ulong available);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Study {StudyId}: revision {Revision} stored ({Bytes} bytes)")]
+    private static partial void LogRevisionStored(ILogger logger, string studyId, uint revision, ulong bytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Study {StudyId} deleted")]
     private static partial void LogStudyDeleted(ILogger logger, string studyId);

@@ -111,8 +111,31 @@ public sealed class FakeStudyAnalyzer : IStudyAnalyzer
         return lesions;
     }
 
-    public StudyDiagnosis Diagnose(AlignedStudy aligned, Volume labels, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("the fake analyzer does not re-diagnose");
+    /// <summary>Re-diagnoses with the same per-label rule as Analyze; records the thread it ran on.</summary>
+    public StudyDiagnosis Diagnose(AlignedStudy aligned, Volume labels, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        DiagnoseThread = Thread.CurrentThread.Name;
+        Interlocked.Increment(ref _diagnoseRuns);
+        return new StudyDiagnosis(aligned.ReferencePhase, Lesions(labels, aligned.ImagesOnReference.Keys), "re-diagnosed (fake)");
+    }
+
+    /// <summary>The engine's real local segmentation with the fake's threshold rule as stage 1.</summary>
+    public Volume? SegmentLesionAt(AlignedStudy aligned, Vec3 pointLps, CancellationToken cancellationToken) =>
+        LocalLesionSegmentation.Segment(new ThresholdSegmenter(), aligned, pointLps, cancellationToken);
+
+    private sealed class ThresholdSegmenter : IPhaseSegmenter
+    {
+        public PhaseSegmentation Segment(string phase, Volume image, bool mirrorTta, Action<AnalysisStage, double>? progress, CancellationToken cancellationToken) =>
+            new(FakeStudyAnalyzer.Segment(image), null, 0);
+    }
+
+    private int _diagnoseRuns;
+
+    public int DiagnoseRuns => Volatile.Read(ref _diagnoseRuns);
+
+    /// <summary>The name of the thread the last Diagnose ran on (the inference worker's, if the server is right).</summary>
+    public string? DiagnoseThread { get; private set; }
 }
 
 /// <summary>Hands the server (or `renal analyze` in-process) a <see cref="FakeStudyAnalyzer"/> instead of reading a checkpoint.</summary>
