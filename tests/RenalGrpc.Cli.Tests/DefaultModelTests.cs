@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using RenalGrpc.Imaging;
 using RenalGrpc.Server.Analysis;
 using RenalGrpc.Server.Hosting;
-using RenalGrpc.Tests.Support;
+using RenalGrpc.Imaging.Tests.Support;
 
 namespace RenalGrpc.Cli.Tests;
 
@@ -35,7 +35,7 @@ public sealed class DefaultModelTests : IDisposable
     }
 
     [Theory]
-    [InlineData(SeedPlaceholder.Seed)]
+    [InlineData(2026)]
     public async Task Analyze_on_a_new_study_matches_its_ground_truth(int seed)
     {
         var data = _scratch.File("data");
