@@ -10,6 +10,8 @@ import threading
 
 import qt
 import slicer
+from slicer import vtkMRMLScalarVolumeNode
+from slicer.parameterNodeWrapper import parameterNodeWrapper
 from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoadableModuleLogic,
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 from slicer.util import VTKObservationMixin
@@ -51,14 +53,38 @@ def ensure_requirements(ask=True):
     add_client_to_path()
 
 
+@parameterNodeWrapper
+class RenalAnalysisParameterNode:
+    """The phase volumes chosen in the module (saved with the scene; the server URL and token are not)."""
+
+    phaseN: vtkMRMLScalarVolumeNode
+    phaseA: vtkMRMLScalarVolumeNode
+    phaseP: vtkMRMLScalarVolumeNode
+    phaseD: vtkMRMLScalarVolumeNode
+
+
 class RenalAnalysisLogic(ScriptedLoadableModuleLogic):
-    """Slicer-side logic: RenalAnalysisCore with the real Slicer adapter (created after the requirements)."""
+    """Slicer-side logic: RenalAnalysisCore with the real Slicer adapter. The core is made on first use,
+    after the requirements (grpcio) are installed, so the module loads without them."""
 
     def __init__(self):
         ScriptedLoadableModuleLogic.__init__(self)
-        from RenalAnalysisLib.logic import RenalAnalysisCore
-        from RenalAnalysisLib.slicer_adapter import SlicerAdapter
-        self.core = RenalAnalysisCore(SlicerAdapter())
+        self._core = None
+
+    def getParameterNode(self):
+        return RenalAnalysisParameterNode(super().getParameterNode())
+
+    @property
+    def core(self):
+        if self._core is None:
+            from RenalAnalysisLib.logic import RenalAnalysisCore
+            from RenalAnalysisLib.slicer_adapter import SlicerAdapter
+            self._core = RenalAnalysisCore(SlicerAdapter())
+        return self._core
+
+    def close(self):
+        if self._core is not None:
+            self._core.close()
 
 
 class BackgroundJob:
@@ -91,6 +117,8 @@ class RenalAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         ScriptedLoadableModuleWidget.__init__(self, parent)
         VTKObservationMixin.__init__(self)
         self.logic = None
+        self._parameterNode = None
+        self._parameterNodeGuiTag = None
         self.session = None
         self.job = None
         self._on_done = None
@@ -112,14 +140,45 @@ class RenalAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.updateDiagnosisButton.connect("clicked(bool)", self.onUpdateDiagnosis)
         for phase in "NAPD":
             getattr(self.ui, f"phase{phase}Selector").connect("currentNodeChanged(vtkMRMLNode*)", self._update_buttons)
+        self.logic = RenalAnalysisLogic()
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.StartCloseEvent, self.onSceneStartClose)
+        self.addObserver(slicer.mrmlScene, slicer.mrmlScene.EndCloseEvent, self.onSceneEndClose)
+        self.initializeParameterNode()
         self._update_buttons()
 
     def cleanup(self):
         self.timer.stop()
         if self.job is not None:
             self.job.cancel_event.set()
-        if self.logic is not None:
-            self.logic.core.close()
+        self.removeObservers()
+        self.logic.close()
+
+    def enter(self):
+        self.initializeParameterNode()
+
+    def exit(self):
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+            self._parameterNodeGuiTag = None
+
+    def onSceneStartClose(self, caller, event):
+        self.setParameterNode(None)
+        self.session = None
+        self._update_buttons()
+
+    def onSceneEndClose(self, caller, event):
+        if self.parent.isEntered:
+            self.initializeParameterNode()
+
+    def initializeParameterNode(self):
+        self.setParameterNode(self.logic.getParameterNode())
+
+    def setParameterNode(self, parameter_node):
+        if self._parameterNode:
+            self._parameterNode.disconnectGui(self._parameterNodeGuiTag)
+        self._parameterNode = parameter_node
+        if self._parameterNode:
+            self._parameterNodeGuiTag = self._parameterNode.connectGui(self.ui)
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -144,8 +203,6 @@ class RenalAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     def _connect(self):
         """Requirements, logic and a connection to the URL in the box (GUI thread; small call)."""
         ensure_requirements()
-        if self.logic is None:
-            self.logic = RenalAnalysisLogic()
         url = self.ui.serverUrlComboBox.currentText.strip()
         info = self.logic.core.connect(url, self.ui.tokenLineEdit.text)
         self._remember_url(url)
@@ -301,8 +358,8 @@ class RenalAnalysisTest(ScriptedLoadableModuleTest):
         study = hierarchy.CreateStudyItem(hierarchy.CreatePatientItem(hierarchy.GetSceneItemID(), "Phantom"), "CT")
         widget = slicer.modules.renalanalysis.widgetRepresentation().self()
         for name, (array, geometry) in phases.items():
-            node = slicer.util.addVolumeFromArray(array, ijkToRAS=ijk_to_ras_matrix(geometry.with_size_of(array)),
-                                                  name=f"phantom {name}")
+            matrix = slicer.util.vtkMatrixFromArray(ijk_to_ras_matrix(geometry.with_size_of(array)))
+            node = slicer.util.addVolumeFromArray(array, ijkToRAS=matrix, name=f"phantom {name}")
             hierarchy.SetItemParent(hierarchy.GetItemByDataNode(node), study)
             getattr(widget.ui, f"phase{name}Selector").setCurrentNode(node)
         widget.ui.serverUrlComboBox.setEditText(os.environ.get("RENAL_SERVER_URL", DEFAULT_URL))
