@@ -50,8 +50,25 @@ def server_with_model():
     if not model.is_dir():
         pytest.skip(f"no trained model at {model} (models/default is committed with the default weights)")
     process = ServerProcess.start(REPOSITORY_ROOT, "--model", str(model))
-    yield process
-    process.stop()
+    try:
+        _wait_for_model(process)
+        yield process
+    finally:
+        process.stop()
+
+
+def _wait_for_model(process: ServerProcess, seconds: float = 180.0) -> None:
+    """The server listens before its worker has loaded the model; Analyze is UNAVAILABLE until then."""
+    import time
+
+    from renal_client import RenalClient
+
+    deadline = time.monotonic() + seconds
+    with RenalClient(process.url, timeout=30) as connection:
+        while not connection.server_info()["model"]["loaded"]:
+            if time.monotonic() > deadline or not process.is_running():
+                pytest.fail(f"the model was not loaded within {seconds:.0f} s:\n{process.describe_output()}")
+            time.sleep(0.5)
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Analyze and the edit loop end to end: the Python client against the real server with the default model."""
 import threading
-import time
 
 import grpc
 import numpy as np
@@ -10,7 +9,6 @@ import phantom
 from renal_client import RenalClient, RenalError
 
 SUBTYPES = ["ccRCC", "pRCC", "chRCC", "oncocytoma", "AML"]
-MODEL_LOAD_SECONDS = 180
 NOT_BUILT = "SubmitEdit is not implemented by this server yet (UNIMPLEMENTED)"
 
 
@@ -32,11 +30,6 @@ def test_analysis_calls_on_an_unknown_study_are_not_found(client):
 @pytest.fixture(scope="module")
 def model_client(server_with_model):
     with RenalClient(server_with_model.url, timeout=60) as connection:
-        deadline = time.monotonic() + MODEL_LOAD_SECONDS
-        while not connection.server_info()["model"]["loaded"]:
-            if time.monotonic() > deadline:
-                pytest.fail(f"model not loaded after {MODEL_LOAD_SECONDS} s:\n{server_with_model.describe_output()}")
-            time.sleep(0.5)
         yield connection
 
 

@@ -189,10 +189,17 @@ class RenalAnalysisCore:
             progress=lambda sent, total: report("UPLOAD", overall_fraction("UPLOAD", sent / max(total, 1)),
                                                 f"uploading {sent / 1e6:.1f} / {total / 1e6:.1f} MB"))
 
+        order = [p for p in PHASES if p in phases]
+        shown = [0.0]  # the bar never moves back (stages and phases restart their own fractions)
+
         def on_progress(event: ProgressEvent) -> None:
+            fraction = event.fraction
+            if event.phase in order:  # a per-phase stage: each phase gets its share of the stage
+                fraction = (order.index(event.phase) + fraction) / len(order)
+            shown[0] = max(shown[0], overall_fraction(event.stage, fraction))
             where = f" ({event.phase})" if event.phase else ""
             text = event.message or event.stage.lower()
-            report(event.stage, overall_fraction(event.stage, event.fraction), f"{event.stage.lower()}{where}: {text}")
+            report(event.stage, shown[0], f"{event.stage.lower()}{where}: {text}")
 
         result: AnalysisResult = client.analyze(upload.study_id, progress=on_progress, cancel_event=cancel_event)
         return Session(upload.study_id, result.reference_phase, result.revision, result.labels, result.geometry,
