@@ -141,3 +141,19 @@ def test_a_stale_revision_is_aborted_with_the_current_revision(model_client, ana
         model_client.submit_edit(analyzed["study_id"], stale, flipped, restored)
     assert raised.value.code == grpc.StatusCode.ABORTED
     assert raised.value.current_revision in (None, analyzed["revision"])
+
+
+def test_get_segmentation_streams_the_latest_and_older_revisions(model_client, analyzed):
+    study_id, first = analyzed["study_id"], analyzed["result"]
+    try:
+        latest = model_client.get_segmentation(study_id)
+    except RenalError as error:
+        if error.code == grpc.StatusCode.UNIMPLEMENTED:
+            pytest.xfail("GetSegmentation is not implemented by this server yet (UNIMPLEMENTED)")
+        raise
+    assert latest.revision == analyzed["revision"] and np.array_equal(latest.labels, analyzed["labels"])
+    assert latest.is_reference_grid and latest.geometry == first.geometry
+    original = model_client.get_segmentation(study_id, revision=first.revision)
+    assert original.revision == first.revision and np.array_equal(original.labels, first.labels)
+    own_grid = model_client.get_segmentation(study_id, phase="N")
+    assert own_grid.labels.shape == analyzed["phases"]["N"][0].shape and own_grid.phase == "N"
