@@ -8,11 +8,13 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 import grpc
 import numpy as np
 
-from ._generated import info_pb2, info_pb2_grpc, studies_pb2, studies_pb2_grpc
+from ._generated import analysis_pb2, info_pb2, info_pb2_grpc, studies_pb2, studies_pb2_grpc
+from .analysis import AnalysisCalls, AnalyzeProgress
 from .endpoint import Endpoint
 from .errors import RenalError, rpc_errors_as_renal_error
 from .geometry import Geometry
 from .phases import phase_name
+from .segmentation import AnalysisResult, EditResult, LabelMap
 from .server_info import server_info_dict
 from .studies import StudyInfo, StudyListing, UploadResult
 from .volumes import (MAX_CHUNK_BYTES, PhaseDescriptor, PreparedPhase, UploadCancelled, compression_of,
@@ -60,6 +62,7 @@ class RenalClient:
         self._channel = self.endpoint.open_channel(root_certificates)
         self._info = info_pb2_grpc.InfoServiceStub(self._channel)
         self._studies = studies_pb2_grpc.StudyServiceStub(self._channel)
+        self._analysis = AnalysisCalls(self._channel, self._metadata, timeout)
 
     def __enter__(self) -> "RenalClient":
         return self
@@ -142,6 +145,53 @@ class RenalClient:
                                lambda p: volume_chunks(p, compression_value, compress, chunk_bytes))
         call = self._studies.UploadStudy.future(stream.requests(), timeout=timeout, metadata=self._metadata)
         return UploadResult.from_proto(stream.wait(call))
+
+    # --- analysis and the edit loop (analysis.py, edits.py) ---------------------------------
+
+    def analyze(self, study_id: str, progress: Optional[AnalyzeProgress] = None,
+                cancel_event: Optional[threading.Event] = None, mirror_tta: bool = False,
+                per_phase_masks: bool = False, reference_phase: Optional[str] = None,
+                timeout: Optional[float] = None) -> AnalysisResult:
+        """Segments and diagnoses a stored study.
+
+        Returns AnalysisResult: labels (uint8 (k, j, i) in the reference phase's grid, SHA-256 checked),
+        geometry (LPS Geometry of labels), reference_phase, revision, diagnosis (dict, camelCase keys as in
+        the proto's JSON form, defaults included), phase_masks ({phase: LabelMap}, with per_phase_masks).
+        progress(ProgressEvent) is called on the calling thread for each progress message; if it raises, the
+        analysis is cancelled and the exception propagates. cancel_event: set it from any thread to cancel
+        (RenalError CANCELLED within ~50 ms). Without a model the server answers UNAVAILABLE.
+        """
+        return self._analysis.analyze(study_id, progress, cancel_event, mirror_tta, per_phase_masks, reference_phase,
+                                      timeout)
+
+    def get_segmentation(self, study_id: str, revision: int = 0, phase: Optional[str] = None,
+                         timeout: Optional[float] = None) -> LabelMap:
+        """A stored revision's labels (0 = latest) in the reference grid, or in `phase`'s own grid."""
+        return self._analysis.get_segmentation(study_id, revision, phase, timeout if timeout is not None else self.timeout)
+
+    def submit_edit(self, study_id: str, base_revision: int, old_labels: np.ndarray, new_labels: np.ndarray,
+                    whole_map_fraction: float = 0.5, timeout: Optional[float] = None) -> EditResult:
+        """Sends new_labels as an edit of base_revision (whose labels are old_labels), reference grid, (k, j, i).
+
+        Only the bounding box of the changed voxels travels, run-length encoded; the whole map is sent when
+        the box covers more than whole_map_fraction of the volume. Returns EditResult(revision,
+        changed_region, diagnosis). A stale base_revision raises RenalError(ABORTED); its current_revision
+        says the revision to rebase on. ValueError when nothing changed.
+        """
+        return self._analysis.submit_edit(study_id, base_revision, old_labels, new_labels, whole_map_fraction,
+                                          timeout if timeout is not None else self.timeout)
+
+    def remove_lesion_at(self, study_id: str, base_revision: int, point_lps: Sequence[float],
+                         timeout: Optional[float] = None) -> EditResult:
+        """Removes the lesion under a point (LPS mm; from Slicer RAS use slicer_geometry.ras_to_lps_point)."""
+        return self._analysis.hint(study_id, base_revision, point_lps, analysis_pb2.LesionHint.ACTION_REMOVE,
+                                   timeout if timeout is not None else self.timeout)
+
+    def add_lesion_at(self, study_id: str, base_revision: int, point_lps: Sequence[float],
+                      timeout: Optional[float] = None) -> EditResult:
+        """Asks the server to segment a lesion the model missed around a point (LPS mm)."""
+        return self._analysis.hint(study_id, base_revision, point_lps, analysis_pb2.LesionHint.ACTION_ADD,
+                                   timeout if timeout is not None else self.timeout)
 
 
 def _is_descriptor_list(phases: object) -> bool:

@@ -1,6 +1,7 @@
 """RenalError: the one exception the client raises for a failed call, with google.rpc details."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -84,6 +85,22 @@ class RenalError(Exception):
     @property
     def field_violations(self) -> Tuple[FieldViolation, ...]:
         return self.details.field_violations
+
+    @property
+    def current_revision(self) -> Optional[int]:
+        """For ABORTED (stale base_revision): the study's current revision, if the server said it.
+
+        Looked up in ErrorInfo metadata ("current_revision" / "currentRevision" / "revision"), then in the
+        message ("... current revision 3 ..."); None when neither has it.
+        """
+        info = self.details.error_info
+        if info is not None:
+            for key in ("current_revision", "currentRevision", "revision"):
+                value = info.metadata.get(key, "")
+                if value.isdigit():
+                    return int(value)
+        match = re.search(r"current revision (?:is )?(\d+)", self.message, re.IGNORECASE)
+        return int(match.group(1)) if match else None
 
     @classmethod
     def from_rpc_error(cls, error: grpc.RpcError) -> "RenalError":

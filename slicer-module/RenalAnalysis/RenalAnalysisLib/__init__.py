@@ -1,0 +1,1 @@
+"""Qt-free helpers of the RenalAnalysis Slicer module: the logic core, the Slicer adapter, requirements."""
