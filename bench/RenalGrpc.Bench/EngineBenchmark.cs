@@ -39,31 +39,31 @@ internal sealed class EngineBenchmark : IBenchmark
         Console.WriteLine(FormattableString.Invariant(
             $"engine: model {folder} ({description}; {metadata.Name} {metadata.Version}, U-Net [{string.Join(", ", metadata.Segmentation.Features)}], spacing [{string.Join(", ", metadata.SpacingMm)}] mm, tile [{string.Join(", ", metadata.TileShape)}]), loaded in {loadSeconds:F2} s; torch threads {get_num_threads()}"));
 
-        // --quick (a smoke run of the section): only the forward comparison on the tile, two repeats.
-        if (!context.Quick)
-        {
-            WarmUp(model);
-            var runs = new List<StudyRun>();
-            var small = EngineFixtures.Generate("small", ScanSize.Small);
-            runs.Add(Measure(analyzer, small, "small", cancellationToken));
-            small = null;
-            var generate = Stopwatch.StartNew();
-            var realistic = EngineFixtures.Generate("realistic", ScanSize.Realistic);
-            double generateSeconds = generate.Elapsed.TotalSeconds;
-            runs.Add(Measure(analyzer, realistic, "realistic", cancellationToken));
-            PrintStages(runs);
-            PrintMemory(runs, generateSeconds);
-
-            var window = MeasureSlidingWindow(model, realistic.Phases["P"], cancellationToken);
-            realistic = null;
-            ProcessMemory.Settle();
-            PrintWindow(window);
-        }
-
+        // The forward comparison first: it is short, and its numbers stand even when a loaded machine stretches the studies.
         var shapes = EngineForwardComparison.Shapes(model.Segmentation, metadata.TileShape);
         if (context.Quick) shapes = shapes[..1];
         var (forward, torchVersion) = await EngineForwardComparison.RunAsync(model.Segmentation, shapes, context, context.Quick ? 2 : null, cancellationToken);
         PrintForward(forward, torchVersion);
+
+        // --quick (a smoke run of the section): only the forward comparison on the tile, two repeats.
+        if (context.Quick) return;
+
+        WarmUp(model);
+        var runs = new List<StudyRun>();
+        var small = EngineFixtures.Generate("small", ScanSize.Small);
+        runs.Add(Measure(analyzer, small, "small", cancellationToken));
+        small = null;
+        var generate = Stopwatch.StartNew();
+        var realistic = EngineFixtures.Generate("realistic", ScanSize.Realistic);
+        double generateSeconds = generate.Elapsed.TotalSeconds;
+        runs.Add(Measure(analyzer, realistic, "realistic", cancellationToken));
+        PrintStages(runs);
+        PrintMemory(runs, generateSeconds);
+
+        var window = MeasureSlidingWindow(model, realistic.Phases["P"], cancellationToken);
+        realistic = null;
+        ProcessMemory.Settle();
+        PrintWindow(window);
     }
 
     /// <summary>One forward on a tile first, so libtorch's one-time set-up is not charged to the small study.</summary>
