@@ -9,8 +9,14 @@ internal interface IBenchmark
     Task RunAsync(BenchmarkContext context, CancellationToken cancellationToken);
 }
 
-/// <summary>Shared settings: a scratch folder and the reference Python interpreter.</summary>
+/// <summary>Shared settings: a scratch folder, the reference Python interpreter and the model for the engine section.</summary>
 internal sealed record BenchmarkContext(string ScratchDirectory, string RepositoryRoot)
 {
     public const string ReferencePython = "/usr/bin/python3";
+
+    /// <summary>Checkpoint folder from `--model PATH`; null = the repository's models/default or a random-weight one.</summary>
+    public string? ModelFolder { get; init; }
+
+    /// <summary>`--quick`: sections that support it run a short smoke version (engine: no realistic study).</summary>
+    public bool Quick { get; init; }
 }

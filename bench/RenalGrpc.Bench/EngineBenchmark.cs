@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using RenalGrpc.Engine.Analysis;
+using RenalGrpc.Engine.Checkpoints;
+using RenalGrpc.Engine.Inference;
+using RenalGrpc.Engine.Preprocessing;
+using RenalGrpc.Imaging;
+using RenalGrpc.Phantom;
+using static TorchSharp.torch;
+
+namespace RenalGrpc.Bench;
+
+/// <summary>
+/// The diagnosis engine in-process (issue 5, "Proof"): per-stage time and peak RSS of a whole
+/// Analyze for a small (128x128x40) and a realistic (512x512x200) four-phase phantom study,
+/// sliding-window throughput on the realistic P phase's model grid, and the stage-1 network's
+/// forward time in TorchSharp against Debian's python3-torch. Targets: realistic study end to end
+/// under 60 s with peak RSS under 6 GB on a 2-core CPU.
+/// </summary>
+internal sealed class EngineBenchmark : IBenchmark
+{
+    private const double EndToEndTargetSeconds = 60;
+    private const double PeakRssTargetBytes = 6e9;
+
+    public string Name => "engine";
+
+    private sealed record StudyRun(string Label, BenchStudy Study, IReadOnlyList<StageTiming> Timings, double WallSeconds,
+        long RssBefore, long PeakBefore, long? PeakDuring, long PeakAfter, int LesionsFound, string Verdict);
+
+    private sealed record WindowRun(int[] Grid, int[] Tile, int Tiles, double PreprocessSeconds, double PredictSeconds, double ForwardMs);
+
+    public async Task RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
+    {
+        var (folder, description) = EngineFixtures.ChooseModel(context);
+        var load = Stopwatch.StartNew();
+        using var model = ModelCheckpoint.Load(folder);
+        double loadSeconds = load.Elapsed.TotalSeconds;
+        using var analyzer = new StudyAnalyzer(model);
+        var metadata = model.Metadata;
+        Console.WriteLine(FormattableString.Invariant(
+            $"engine: model {folder} ({description}; {metadata.Name} {metadata.Version}, U-Net [{string.Join(", ", metadata.Segmentation.Features)}], spacing [{string.Join(", ", metadata.SpacingMm)}] mm, tile [{string.Join(", ", metadata.TileShape)}]), loaded in {loadSeconds:F2} s; torch threads {get_num_threads()}"));
+
+        // The forward comparison first: it is short, and its numbers stand even when a loaded machine stretches the studies.
+        var shapes = EngineForwardComparison.Shapes(model.Segmentation, metadata.TileShape);
+        if (context.Quick) shapes = shapes[..1];
+        var (forward, torchVersion) = await EngineForwardComparison.RunAsync(model.Segmentation, shapes, context, context.Quick ? 2 : null, cancellationToken);
+        PrintForward(forward, torchVersion);
+
+        // --quick (a smoke run of the section): only the forward comparison on the tile, two repeats.
+        if (context.Quick) return;
+
+        WarmUp(model);
+        var runs = new List<StudyRun>();
+        var small = EngineFixtures.Generate("small", ScanSize.Small);
+        runs.Add(Measure(analyzer, small, "small", cancellationToken));
+        small = null;
+        var generate = Stopwatch.StartNew();
+        var realistic = EngineFixtures.Generate("realistic", ScanSize.Realistic);
+        double generateSeconds = generate.Elapsed.TotalSeconds;
+        runs.Add(Measure(analyzer, realistic, "realistic", cancellationToken));
+        PrintStages(runs);
+        PrintMemory(runs, generateSeconds);
+
+        var window = MeasureSlidingWindow(model, realistic.Phases["P"], cancellationToken);
+        realistic = null;
+        ProcessMemory.Settle();
+        PrintWindow(window);
+    }
+
+    /// <summary>One forward on a tile first, so libtorch's one-time set-up is not charged to the small study.</summary>
+    private static void WarmUp(LoadedModel model)
+    {
+        var tile = model.Metadata.TileShape;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        model.Segmentation.forward(zeros(new long[] { 1, model.Segmentation.Options.InputChannels, tile[0], tile[1], tile[2] }));
+    }
+
+    /// <summary>
+    /// One Analyze with the server's defaults (no mirror TTA). Garbage of earlier runs is collected
+    /// and VmHWM reset to the current RSS first, so PeakDuring is this Analyze's peak (images held
+    /// in memory included); PeakBefore / PeakAfter are the process-wide marks around it.
+    /// </summary>
+    private static StudyRun Measure(StudyAnalyzer analyzer, BenchStudy study, string label, CancellationToken cancellationToken)
+    {
+        ProcessMemory.Settle();
+        long rssBefore = ProcessMemory.CurrentBytes();
+        long peakBefore = ProcessMemory.ProcessPeakBytes();
+        bool reset = ProcessMemory.TryResetPeak();
+        var clock = Stopwatch.StartNew();
+        var analysis = analyzer.Analyze(study.Phases, new AnalysisOptions(), new StageLog(clock), cancellationToken);
+        double wall = clock.Elapsed.TotalSeconds;
+        long peakNow = ProcessMemory.PeakSinceResetBytes();
+        long peakAfter = ProcessMemory.ProcessPeakBytes();
+        var run = new StudyRun(label, study, analysis.Timings, wall, rssBefore, peakBefore, reset ? peakNow : null, peakAfter,
+            analysis.Diagnosis.Lesions.Count, analysis.Diagnosis.Verdict);
+        Console.WriteLine(FormattableString.Invariant($"- {label}: Analyze {wall:F2} s, {run.LesionsFound} lesion(s) found ({study.TrueLesions} drawn), verdict '{run.Verdict}'"));
+        return run;
+    }
+
+    private static WindowRun MeasureSlidingWindow(LoadedModel model, Volume phase, CancellationToken cancellationToken)
+    {
+        var metadata = model.Metadata;
+        var tile = metadata.TileShape.ToArray();
+        using var scope = NewDisposeScope();
+        var clock = Stopwatch.StartNew();
+        var preprocessor = new PhasePreprocessor(new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]), metadata.Normalization, tile);
+        var prepared = preprocessor.Run(phase);
+        double preprocessSeconds = clock.Elapsed.TotalSeconds;
+        var grid = prepared.Image.shape.Skip(1).Select(n => (int)n).ToArray();
+        var predictor = new SlidingWindowPredictor(model.Segmentation, new SlidingWindowOptions { TileShape = tile, PadValue = prepared.Record.PadValue });
+        // One run: the network is warm (Analyze ran it on the same grid) and a run is 10^2 tiles.
+        clock.Restart();
+        predictor.Predict(prepared.Image, cancellationToken).Dispose();
+        double predictSeconds = clock.Elapsed.TotalSeconds;
+
+        // The bare network on one tile: what the window costs beyond the forwards (blending, copies).
+        using var noGrad = no_grad();
+        var oneTile = prepared.Image[TensorIndex.Colon, TensorIndex.Slice(0, tile[0]), TensorIndex.Slice(0, tile[1]), TensorIndex.Slice(0, tile[2])].unsqueeze(0);
+        var forwards = new double[5];
+        for (int n = 0; n < forwards.Length; n++)
+        {
+            using var inner = NewDisposeScope();
+            clock.Restart();
+            model.Segmentation.forward(oneTile);
+            forwards[n] = clock.Elapsed.TotalMilliseconds;
+        }
+        Array.Sort(forwards);
+        return new WindowRun(grid, tile, TilePlanner.Plan(grid, tile).TileCount, preprocessSeconds, predictSeconds, forwards[forwards.Length / 2]);
+    }
+
+    private static void PrintStages(IReadOnlyList<StudyRun> runs)
+    {
+        Console.WriteLine();
+        Console.WriteLine("## Analyze per stage (seconds; StudyAnalysis.Timings, no mirror TTA)");
+        Console.WriteLine($"| stage | phase | {string.Join(" | ", runs.Select(r => r.Label))} |");
+        Console.WriteLine($"|---|---|{string.Concat(runs.Select(_ => "---:|"))}");
+        var keys = runs[^1].Timings.Select(t => (t.Stage, t.Phase)).Concat(runs.SelectMany(r => r.Timings).Select(t => (t.Stage, t.Phase))).Distinct();
+        foreach (var (stage, phase) in keys)
+        {
+            var cells = runs.Select(r => r.Timings.Where(t => t.Stage == stage && t.Phase == phase).Sum(t => t.Seconds));
+            Console.WriteLine($"| {stage} | {phase ?? "-"} | {string.Join(" | ", cells.Select(F2))} |");
+        }
+        foreach (var stage in runs[^1].Timings.Select(t => t.Stage).Distinct())
+        {
+            Console.WriteLine($"| {stage}, all phases | | {string.Join(" | ", runs.Select(r => F2(r.Timings.Where(t => t.Stage == stage).Sum(t => t.Seconds))))} |");
+        }
+        Console.WriteLine($"| sum of stages | | {string.Join(" | ", runs.Select(r => F2(r.Timings.Sum(t => t.Seconds))))} |");
+        Console.WriteLine($"| **Analyze end to end (wall)** | | {string.Join(" | ", runs.Select(r => F2(r.WallSeconds)))} |");
+        var realistic = runs[^1];
+        Console.WriteLine(FormattableString.Invariant(
+            $"target: realistic study end to end < {EndToEndTargetSeconds:F0} s: {realistic.WallSeconds:F1} s, {(realistic.WallSeconds < EndToEndTargetSeconds ? "met" : "NOT met")}"));
+    }
+
+    private static void PrintMemory(IReadOnlyList<StudyRun> runs, double generateSeconds)
+    {
+        Console.WriteLine();
+        Console.WriteLine("## Analyze resident memory (MB; VmRSS / VmHWM of this process)");
+        Console.WriteLine("| study | grid per phase | images held (MB) | RSS before | VmHWM before (process) | peak during Analyze | VmHWM after (process) | lesions found |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in runs)
+        {
+            var size = r.Study.Size.Size;
+            Console.WriteLine(FormattableString.Invariant(
+                $"| {r.Label} | {size.I}x{size.J}x{size.K} x {r.Study.Phases.Count} | {r.Study.Bytes / 1e6:F0} | {r.RssBefore / 1e6:F0} | {r.PeakBefore / 1e6:F0} | {(r.PeakDuring is { } p ? (p / 1e6).ToString("F0", System.Globalization.CultureInfo.InvariantCulture) : "n/a")} | {r.PeakAfter / 1e6:F0} | {r.LesionsFound} |"));
+        }
+        Console.WriteLine("VmHWM is process-wide: 'before' and 'after' include everything this process did earlier (phantom");
+        Console.WriteLine(FormattableString.Invariant(
+            $"rendering of the realistic study took {generateSeconds:F1} s in-process); 'peak during Analyze' is VmHWM after resetting it (/proc/self/clear_refs) to the RSS just before the call, so it includes the images already held."));
+        var realistic = runs[^1];
+        long judged = realistic.PeakDuring ?? realistic.PeakAfter;
+        Console.WriteLine(FormattableString.Invariant(
+            $"target: realistic peak RSS < {PeakRssTargetBytes / 1e9:F0} GB: {judged / 1e9:F2} GB ({(realistic.PeakDuring is null ? "process VmHWM, reset unavailable" : "during Analyze")}), {(judged < PeakRssTargetBytes ? "met" : "NOT met")}"));
+    }
+
+    private static void PrintWindow(WindowRun w)
+    {
+        long gridVoxels = (long)w.Grid[0] * w.Grid[1] * w.Grid[2];
+        long tileVoxels = (long)w.Tile[0] * w.Tile[1] * w.Tile[2] * w.Tiles;
+        Console.WriteLine();
+        Console.WriteLine($"## Sliding window on the realistic study's P phase, model grid (SlidingWindowPredictor, step 0.5, Gaussian blend, no TTA, {get_num_threads()} threads)");
+        Console.WriteLine("| measure | value |");
+        Console.WriteLine("|---|---:|");
+        Console.WriteLine($"| model grid (z x y x x) | {w.Grid[0]}x{w.Grid[1]}x{w.Grid[2]} |");
+        Console.WriteLine($"| tiles of {w.Tile[0]}x{w.Tile[1]}x{w.Tile[2]} | {w.Tiles} |");
+        Console.WriteLine($"| preprocessing (clip, z-score, resample to model grid) s | {F2(w.PreprocessSeconds)} |");
+        Console.WriteLine($"| Predict wall (s) | {F2(w.PredictSeconds)} |");
+        Console.WriteLine(FormattableString.Invariant($"| **model-grid voxels per second** | {gridVoxels / w.PredictSeconds / 1e6:F2} M |"));
+        Console.WriteLine(FormattableString.Invariant($"| tile voxels per second (overlap counted) | {tileVoxels / w.PredictSeconds / 1e6:F2} M |"));
+        Console.WriteLine(FormattableString.Invariant($"| ms per tile (Predict / tiles) | {w.PredictSeconds * 1000 / w.Tiles:F1} |"));
+        Console.WriteLine(FormattableString.Invariant($"| network forward alone per tile, median of 5 (ms) | {w.ForwardMs:F1} |"));
+        Console.WriteLine(FormattableString.Invariant($"| forwards' share of Predict | {w.ForwardMs * w.Tiles / (w.PredictSeconds * 1000) * 100:F0}% |"));
+    }
+
+    private static void PrintForward(IReadOnlyList<EngineForwardComparison.Result> results, string torchVersion)
+    {
+        var table = new BenchmarkTable(
+            $"Stage-1 network forward, TorchSharp vs python3-torch {torchVersion}, same weights and input, {EngineForwardComparison.Threads} threads, no_grad, median", "ms");
+        foreach (var r in results)
+            table.Add($"forward 1x1x{r.Shape[0]}x{r.Shape[1]}x{r.Shape[2]} ({r.Repeats} runs)", r.TorchSharpMs, r.PythonMs, $"python3-torch {torchVersion}");
+        table.Print(Console.Out);
+        foreach (var r in results)
+        {
+            Console.WriteLine(FormattableString.Invariant(
+                $"- {r.Shape[0]}x{r.Shape[1]}x{r.Shape[2]}: max |TorchSharp - PyTorch| logit difference {r.MaxAbsDiff:0.00E+0} (largest |logit| {r.MaxAbsLogit:F2}): {(r.MaxAbsDiff <= 1e-4 * Math.Max(1, r.MaxAbsLogit) ? "same network" : "OUTPUTS DIFFER")}"));
+        }
+    }
+
+    private static string F2(double value) => value.ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Prints each stage as it starts (to stderr, so the tables stay clean): long runs show where they are.</summary>
+    private sealed class StageLog(Stopwatch clock) : IProgress<AnalysisProgress>
+    {
+        private (AnalysisStage, string?) current;
+
+        public void Report(AnalysisProgress value)
+        {
+            if ((value.Stage, value.Phase) == current) return;
+            current = (value.Stage, value.Phase);
+            Console.Error.WriteLine(FormattableString.Invariant($"  {clock.Elapsed.TotalSeconds,7:F1} s  {value.Stage} {value.Phase}"));
+        }
+    }
+}
