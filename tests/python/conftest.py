@@ -21,9 +21,9 @@ def _require_server_project() -> None:
 
 @pytest.fixture(scope="session")
 def server():
-    """One plain server (no auth) for the whole session."""
+    """One plain server (no auth, no model: the --model folder does not exist) for the whole session."""
     _require_server_project()
-    process = ServerProcess.start(REPOSITORY_ROOT)
+    process = ServerProcess.start(REPOSITORY_ROOT, "--model", str(REPOSITORY_ROOT / "artifacts" / "no-model-here"))
     yield process
     process.stop()
 

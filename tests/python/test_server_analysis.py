@@ -155,5 +155,7 @@ def test_get_segmentation_streams_the_latest_and_older_revisions(model_client, a
     assert latest.is_reference_grid and latest.geometry == first.geometry
     original = model_client.get_segmentation(study_id, revision=first.revision)
     assert original.revision == first.revision and np.array_equal(original.labels, first.labels)
-    own_grid = model_client.get_segmentation(study_id, phase="N")
-    assert own_grid.labels.shape == analyzed["phases"]["N"][0].shape and own_grid.phase == "N"
+    # Revisions are kept on the reference grid only; a phase's own grid comes with Analyze(per_phase_masks).
+    with pytest.raises(RenalError) as raised:
+        model_client.get_segmentation(study_id, phase="N")
+    assert raised.value.code == grpc.StatusCode.FAILED_PRECONDITION and "reference grid" in raised.value.message
