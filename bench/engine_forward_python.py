@@ -20,48 +20,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch import nn
 
 
-class UNetStage(nn.Module):
-    """Two conv3d 3x3x3 - InstanceNorm3d(affine) - LeakyReLU blocks; the first conv carries the stride."""
-
-    def __init__(self, in_channels, out_channels, stride, slope):
-        super().__init__()
-        self.conv1 = nn.Conv3d(in_channels, out_channels, 3, stride=tuple(stride), padding=1, bias=True)
-        self.norm1 = nn.InstanceNorm3d(out_channels, eps=1e-5, affine=True)
-        self.act1 = nn.LeakyReLU(slope)
-        self.conv2 = nn.Conv3d(out_channels, out_channels, 3, padding=1, bias=True)
-        self.norm2 = nn.InstanceNorm3d(out_channels, eps=1e-5, affine=True)
-        self.act2 = nn.LeakyReLU(slope)
-
-    def forward(self, x):
-        return self.act2(self.norm2(self.conv2(self.act1(self.norm1(self.conv1(x))))))
-
-
-class SegmentationUNet(nn.Module):
-    """Encoder of strided stages, decoder of ConvTranspose3d + concat + stage, 1x1x1 head (same field names as C#)."""
-
-    def __init__(self, in_channels, classes, features, strides, slope):
-        super().__init__()
-        self.encoder = nn.ModuleList(
-            UNetStage(in_channels if s == 0 else features[s - 1], features[s], strides[s], slope) for s in range(len(features)))
-        self.upsamplers = nn.ModuleList()
-        self.decoder = nn.ModuleList()
-        for lower in range(len(features) - 1, 0, -1):
-            kernel = tuple(strides[lower])
-            self.upsamplers.append(nn.ConvTranspose3d(features[lower], features[lower - 1], kernel, stride=kernel, bias=False))
-            self.decoder.append(UNetStage(2 * features[lower - 1], features[lower - 1], (1, 1, 1), slope))
-        self.seg_head = nn.Conv3d(features[0], classes, 1, bias=True)
-
-    def forward(self, x):
-        skips = []
-        for stage in self.encoder:
-            x = stage(x)
-            skips.append(x)
-        for d, (up, stage) in enumerate(zip(self.upsamplers, self.decoder)):
-            x = stage(torch.cat([up(x), skips[-2 - d]], 1))
-        return self.seg_head(x)
+# The one PyTorch definition of the network, shared with the GPU training script.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "training" / "pytorch"))
+from renal_unet import SegmentationUNet  # noqa: E402
 
 
 def load_weights(net, folder):

@@ -20,6 +20,7 @@ internal static class CommandDispatcher
         new StudiesCommand(),
         new DeleteCommand(),
         new TrainCommand(),
+        new ImportSegmentationCommand(),
         new EvaluateCommand(),
     ];
 
@@ -54,6 +55,11 @@ internal static class CommandDispatcher
             return ExitCodes.BadInput;
         }
         catch (ImagingException ex)
+        {
+            stderr.WriteLine($"renal {command.Name}: {ex.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (RenalGrpc.Engine.Checkpoints.ModelCheckpointException ex)
         {
             stderr.WriteLine($"renal {command.Name}: {ex.Message}");
             return ExitCodes.BadInput;

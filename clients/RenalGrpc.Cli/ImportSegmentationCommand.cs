@@ -1,0 +1,71 @@
+using System.Globalization;
+using RenalGrpc.Engine.Checkpoints;
+using RenalGrpc.Engine.Model;
+using RenalGrpc.Training;
+
+namespace RenalGrpc.Cli;
+
+/// <summary>`renal import-seg`: puts a stage-1 network trained in PyTorch into a RenalGrpc checkpoint.</summary>
+internal sealed class ImportSegmentationCommand : ICliCommand
+{
+    public string Name => "import-seg";
+    public string Summary => "put a stage-1 network trained in PyTorch (state_dict) into a checkpoint folder";
+    public string Usage => """
+        usage: renal import-seg --pytorch STATE_DICT.pt --out MODEL [--features 16,32,64,128] [--tile 32,128,128]
+                                [--steps N] [--seed S] [--data-description TEXT] [--version V]
+          --pytorch FILE    torch.save(net.state_dict(), FILE) of training/pytorch/renal_unet.py's SegmentationUNet
+          --out MODEL       checkpoint folder; the classifier of a checkpoint already there is kept
+          --features        channels per stage of that network (strides (1,1,1) (1,2,2) (2,2,2) (2,2,2)...)
+          --tile            sliding-window tile (z, y, x) in model-grid voxels; use the training patch
+          --steps, --seed, --data-description   how it was trained, written into checkpoint.json
+        """;
+    public IReadOnlySet<string> Switches { get; } = new HashSet<string>();
+
+    public Task<int> RunAsync(CliArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var features = IntList(args, "--features", new[] { 16, 32, 64, 128 });
+        var strides = Enumerable.Range(0, features.Length)
+            .Select(s => s == 0 ? new[] { 1, 1, 1 } : s == 1 ? new[] { 1, 2, 2 } : new[] { 2, 2, 2 }).ToArray();
+        var request = new SegmentationImportRequest
+        {
+            StateDictPath = args.Required("--pytorch"),
+            OutputFolder = args.Required("--out"),
+            Network = new SegmentationUNetOptions { Features = features, Strides = strides },
+            TileShape = IntList(args, "--tile", new[] { 32, 128, 128 }),
+            ModelVersion = args.Value("--version") ?? "0.2.0",
+            Training = new TrainingDescription
+            {
+                DataDescription = args.Value("--data-description") ?? "",
+                Steps = args.IntValue("--steps", 0, 0),
+                Seed = args.IntValue("--seed", 0),
+                Notes = "stage 1 trained in PyTorch (training/pytorch/train_segmentation.py) and imported with `renal import-seg`; synthetic data, not for clinical use",
+            },
+        };
+        args.EnsureAllConsumed(maxPositionals: 0);
+        try
+        {
+            request.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliUsageException(e.Message);
+        }
+        var metadata = SegmentationImport.Execute(request, line => stdout.WriteLine(line));
+        stdout.WriteLine($"wrote {request.OutputFolder} ({metadata.Name} {metadata.Version}, stage 1 features {string.Join("-", features)}, tile {string.Join("x", request.TileShape)})");
+        return Task.FromResult(ExitCodes.Success);
+    }
+
+    private static int[] IntList(CliArguments args, string name, int[] fallback)
+    {
+        var text = args.Value(name);
+        if (text is null) return fallback;
+        try
+        {
+            return text.Split(',').Select(v => int.Parse(v.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture)).ToArray();
+        }
+        catch (FormatException)
+        {
+            throw new CliUsageException($"{name} must be comma-separated integers, got '{text}'");
+        }
+    }
+}

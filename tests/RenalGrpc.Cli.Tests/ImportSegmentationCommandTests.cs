@@ -1,0 +1,89 @@
+using System.Runtime.InteropServices;
+using RenalGrpc.Engine.Checkpoints;
+using RenalGrpc.Imaging.Tests.Support;
+using static TorchSharp.torch;
+
+namespace RenalGrpc.Cli.Tests;
+
+/// <summary>
+/// `renal import-seg` with a state_dict written by the project's own PyTorch training module
+/// (training/pytorch/renal_unet.py, run with Debian's python3-torch): the checkpoint it writes must
+/// load and give PyTorch's logits, and a state_dict of another shape must be refused.
+/// </summary>
+public sealed class ImportSegmentationCommandTests : IDisposable
+{
+    private readonly ScratchFolder _scratch = new();
+
+    public void Dispose() => _scratch.Dispose();
+
+    private const string MakeStateDict = """
+        import sys
+        sys.path.insert(0, sys.argv[1])
+        import numpy as np, torch
+        import renal_unet
+        torch.manual_seed(3)
+        net = renal_unet.SegmentationUNet(1, 4, [4, 8, 16], [(1, 1, 1), (1, 2, 2), (2, 2, 2)]).eval()
+        for p in net.parameters():
+            p.data.add_(0.05 * torch.randn_like(p))  # move the norms off their defaults
+        torch.save(net.state_dict(), sys.argv[2])
+        x = torch.randn(1, 1, 8, 16, 16)
+        with torch.no_grad():
+            y = net(x)
+        x.numpy().astype('<f4').tofile(sys.argv[3])
+        y.numpy().astype('<f4').tofile(sys.argv[4])
+        """;
+
+    private (string StateDict, float[] Input, float[] Output) PyTorchNet()
+    {
+        string stateDict = _scratch.File("net.pt"), input = _scratch.File("x.f32"), output = _scratch.File("y.f32");
+        ReferencePython.Run(MakeStateDict, Path.Combine(RepositoryPaths.Root, "training", "pytorch"), stateDict, input, output);
+        return (stateDict, Floats(input), Floats(output));
+    }
+
+    private static float[] Floats(string path) => MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
+
+    [Fact]
+    public async Task ImportedNetworkGivesPyTorchsLogitsAndKeepsTheClassifierOnReimport()
+    {
+        var (stateDict, input, expected) = PyTorchNet();
+        var model = _scratch.File("model");
+        var run = await CliRun.Of("import-seg", "--pytorch", stateDict, "--out", model, "--features", "4,8,16", "--tile", "16,32,32",
+            "--steps", "12", "--seed", "3", "--data-description", "test net");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("features 4-8-16", run.Stdout);
+
+        var classifierHash = ModelCheckpoint.Sha256Of(Path.Combine(model, ModelCheckpoint.ClassifierFile));
+        using (var loaded = ModelCheckpoint.Load(model))
+        {
+            Assert.Equal(new[] { 16, 32, 32 }, loaded.Metadata.TileShape);
+            Assert.Equal(12, loaded.Metadata.Training.Steps);
+            Assert.Contains("PyTorch", loaded.Metadata.Training.Notes);
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            loaded.Segmentation.eval();
+            var actual = loaded.Segmentation.forward(tensor(input, new long[] { 1, 1, 8, 16, 16 })).data<float>().ToArray();
+            Assert.Equal(expected.Length, actual.Length);
+            Assert.True(expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second)) < 1e-4, "TorchSharp logits differ from PyTorch's");
+        }
+
+        var again = await CliRun.Of("import-seg", "--pytorch", stateDict, "--out", model, "--features", "4,8,16", "--tile", "16,32,32");
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Contains("keeping the classifier", again.Stdout);
+        Assert.Equal(classifierHash, ModelCheckpoint.Sha256Of(Path.Combine(model, ModelCheckpoint.ClassifierFile)));
+    }
+
+    [Fact]
+    public async Task StateDictOfAnotherShapeIsRefusedAndNothingIsWritten()
+    {
+        var (stateDict, _, _) = PyTorchNet();
+        var model = _scratch.File("model");
+        var run = await CliRun.Of("import-seg", "--pytorch", stateDict, "--out", model, "--features", "8,16,32", "--tile", "16,32,32");
+        Assert.Equal(ExitCodes.BadInput, run.ExitCode);
+        Assert.Contains("net.pt", run.Stderr);
+        Assert.False(File.Exists(Path.Combine(model, ModelCheckpoint.MetadataFile)));
+
+        var badTile = await CliRun.Of("import-seg", "--pytorch", stateDict, "--out", model, "--features", "4,8,16", "--tile", "9,32,32");
+        Assert.Equal(ExitCodes.BadInput, badTile.ExitCode);
+        Assert.Contains("multiples of [2, 4, 4]", badTile.Stderr);
+    }
+}
