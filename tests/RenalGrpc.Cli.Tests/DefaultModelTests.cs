@@ -34,8 +34,26 @@ public sealed class DefaultModelTests : IDisposable
         return na + nb == 0 ? 1 : 2.0 * both / (na + nb);
     }
 
+    private static Vec3 TumorCentroid(Volume labels)
+    {
+        var size = labels.Geometry.Size;
+        double i = 0, j = 0, k = 0;
+        long count = 0, n = 0;
+        for (int z = 0; z < size.K; z++)
+        for (int y = 0; y < size.J; y++)
+        for (int x = 0; x < size.I; x++, n++)
+        {
+            if (labels.GetFloat(n) != 2) continue;
+            i += x; j += y; k += z; count++;
+        }
+        return labels.Geometry.IndexToPhysical(i / count, j / count, k / count);
+    }
+
+    // Seed 2027: a right ccRCC of 19 mm radius and a cyst, a study the model has never seen (its
+    // training seeds are 1000-1599, the held-out test set 90000-90049). The shipped model misses
+    // tumors under about 1 cm radius (MODEL.md), so a study with a smaller one would only test that.
     [Theory]
-    [InlineData(2026)]
+    [InlineData(2027)]
     public async Task Analyze_on_a_new_study_matches_its_ground_truth(int seed)
     {
         var data = _scratch.File("data");
@@ -44,6 +62,7 @@ public sealed class DefaultModelTests : IDisposable
         var study = Path.Combine(data, "case_00000");
         using var truthCase = JsonDocument.Parse(File.ReadAllText(Path.Combine(study, "case.json")));
         var trueSubtype = truthCase.RootElement.GetProperty("subtype").GetString()!;
+        var trueTumor = truthCase.RootElement.GetProperty("lesions").EnumerateArray().Single(l => l.GetProperty("kind").GetString() == "tumor");
 
         await using var host = await RenalServerHost.StartAsync(["--port", "0", "--model", ModelFolder], logging => logging.SetMinimumLevel(LogLevel.Warning));
         var worker = host.App.Services.GetRequiredService<InferenceWorker>();
@@ -67,10 +86,20 @@ public sealed class DefaultModelTests : IDisposable
         var truth = VolumeFiles.Read(Path.Combine(study, "segmentation_P.nii.gz"));
         Assert.True(predicted.Geometry.IsSameGrid(truth.Geometry), "the segmentation is in the P grid");
         double kidney = Dice(predicted, truth, v => v > 0);
-        // 0.916 measured for this study. The shipped model does not segment this study's tumor
-        // (tumor Dice 0.09 on average over held-out studies, see MODEL.md), so tumor Dice and the
-        // subtype are not asserted here: that waits for a model that meets the engine issue's floors.
-        Assert.True(kidney > 0.85, $"kidney+masses Dice {kidney:F3}");
+        double tumor = Dice(predicted, truth, v => v == 2);
+        // Measured: kidney+masses 0.959, tumor 0.857.
+        Assert.True(kidney > 0.90, $"kidney+masses Dice {kidney:F3}");
+        Assert.True(tumor > 0.75, $"tumor Dice {tumor:F3}");
+
+        var tumors = json.RootElement.GetProperty("lesions").EnumerateArray().Where(l => l.GetProperty("label").GetInt32() == 2).ToList();
+        var found = Assert.Single(tumors);
+        Assert.Equal(trueTumor.GetProperty("side").GetString(), found.GetProperty("side").GetString());
+        var centroid = found.GetProperty("centroidLps");
+        var trueCentre = TumorCentroid(truth);
+        var distance = (new Vec3(centroid.GetProperty("x").GetDouble(), centroid.GetProperty("y").GetDouble(), centroid.GetProperty("z").GetDouble()) - trueCentre).Length;
+        Assert.True(distance < 5, $"tumor centroid {distance:F1} mm from the true one (P grid)");
+        // The subtype is not asserted: this model calls this ccRCC an oncocytoma (p 0.67); its macro
+        // AUC on held-out studies is 0.72 (MODEL.md), below the engine issue's floor of 0.90.
         Assert.Contains(trueSubtype, RenalSubtypes.Names);
     }
 }
