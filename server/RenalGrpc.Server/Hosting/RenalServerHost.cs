@@ -58,6 +58,11 @@ public sealed class RenalServerHost : IAsyncDisposable
         builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
             .Configure<IOptions<RenalServerOptions>>((kestrel, options) => KestrelListening.Configure(kestrel, options.Value));
 
+        if (Environment.GetEnvironmentVariable("RENAL_EXP_POOL") != "0")
+        {
+            builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>, LargeBlockMemoryPoolFactory>();
+        }
+        builder.WebHost.UseSockets(o => o.WaitForDataBeforeAllocatingBuffer = Environment.GetEnvironmentVariable("RENAL_EXP_WAIT") == "1");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => MapToStoreOptions(sp.GetRequiredService<IOptions<RenalServerOptions>>().Value));
         builder.Services.AddSingleton<StudyStore>();
@@ -82,6 +87,7 @@ public sealed class RenalServerHost : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<InfoService>();
         app.MapGrpcService<StudyService>();
+        app.MapGrpcService<StudyUploadService>();
         app.MapGrpcService<AnalysisService>();
         app.MapGrpcService<HealthServiceImpl>();
         app.MapGrpcReflectionService();
