@@ -15,11 +15,10 @@ internal static class UploadFrameParser
     private const int VarintType = 0;
     private const int LengthType = 2;
 
-    public static UploadFrame Parse(DeserializationContext context)
-    {
-        var payload = context.PayloadAsReadOnlySequence();
-        return TryParseChunk(payload) ?? FromGenerated(V1.UploadStudyRequest.Parser.ParseFrom(payload));
-    }
+    public static UploadFrame Parse(DeserializationContext context) => Parse(context.PayloadAsReadOnlySequence());
+
+    internal static UploadFrame Parse(in ReadOnlySequence<byte> payload) =>
+        TryParseChunk(payload) ?? FromGenerated(V1.UploadStudyRequest.Parser.ParseFrom(payload));
 
     internal static UploadFrame FromGenerated(V1.UploadStudyRequest message) => message.PayloadCase switch
     {
