@@ -104,7 +104,7 @@ public sealed class RenalServerHost : IAsyncDisposable
     }
 
     private static StudyStoreOptions MapToStoreOptions(RenalServerOptions o) =>
-        new(TimeSpan.FromSeconds(o.StudyTtlSeconds), o.MemoryBudgetMb * 1024 * 1024, o.MaxVoxelsPerPhase);
+        new(TimeSpan.FromSeconds(o.StudyTtlSeconds), o.MemoryBudgetMb * 1024 * 1024, o.MaxVoxelsPerPhase, o.MaxStudyMb * 1024 * 1024);
 
     private static string? ReadToken(RenalServerOptions o) =>
         o.TokenFile is not null ? File.ReadAllText(o.TokenFile).Trim() : o.Token;
