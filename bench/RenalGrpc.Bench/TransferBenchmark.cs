@@ -68,6 +68,7 @@ internal sealed class TransferBenchmark : IBenchmark
         Console.WriteLine(FormattableString.Invariant(
             $"- server peak RSS (VmHWM) of a fresh server after one raw upload {peak / 1e6:F0} MB = {ratio:F2} x study bytes (bar < {RssBar}: {(ratio < RssBar ? "met" : "NOT met")}); raw {rawBest:F0} MB/s (best warm, bar >= {RawBarMBps}: {(rawBest >= RawBarMBps ? "met" : "NOT met")})"));
         RunPythonTransfer(context, server.Address);
+        await SegmentationDownload.RunAsync(context, dll, phases["N"], cancellationToken);
     }
 
     // A fresh server per measurement: the sequence above deletes and re-uploads, so its peak would
