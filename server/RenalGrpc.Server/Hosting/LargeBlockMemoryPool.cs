@@ -58,7 +58,8 @@ internal sealed class LargeBlockMemoryPool : MemoryPool<byte>
     {
         public bool Rented { get; set; } = true;
 
-        public Memory<byte> Memory => Rented ? array : throw new ObjectDisposedException(nameof(Block));
+        // No use-after-dispose check: a throw inside Kestrel's pipes would only tear down a connection.
+        public Memory<byte> Memory => array;
 
         public void Dispose()
         {
