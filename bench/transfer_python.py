@@ -2,11 +2,14 @@
 """Upload throughput of the Python client: four 512x512x200 int16 phases (~420 MB) from numpy.
 
     /usr/bin/python3 bench/transfer_python.py [--url http://127.0.0.1:50051] [--repeat 2] [--slices 200]
+    /usr/bin/python3 bench/transfer_python.py --url URL --download STUDY_ID [--repeat 5]
 
 Without --url it builds (if needed) and starts the real server on a free port, with a memory
 budget that fits the study, and stops it at the end. Each run uploads a fresh study (the content
 differs per run, so the server's dedupe never short-circuits it) and deletes it afterwards.
 Prints one line per mode: hashing + FindStudy time, streaming time and MB/s (1 MB = 10^6 bytes), wire bytes.
+With --download it instead times get_segmentation of an analysed study (the only volume download in the
+contract) and prints the median MB/s.
 """
 from __future__ import annotations
 
@@ -56,12 +59,31 @@ def upload_once(client: RenalClient, slices: int, run: int, compression) -> dict
             "upload_s": finished - first_chunk[0], "total_s": finished - started}
 
 
+def download(url: str, study_id: str, repeat: int) -> int:
+    with RenalClient(url, timeout=600) as client:
+        client.get_segmentation(study_id)  # warm-up
+        seconds, size = [], 0
+        for _ in range(repeat):
+            started = time.perf_counter()
+            labels = client.get_segmentation(study_id)
+            seconds.append(time.perf_counter() - started)
+            size = labels.labels.nbytes
+    print(f"GetSegmentation {size / 1e6:.0f} MB: median {size / 1e6 / statistics.median(seconds):.0f} MB/s, "
+          f"best {size / 1e6 / min(seconds):.0f} MB/s over {repeat}")
+    return 0
+
+
 def main(argv: list) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="an already running server (default: start one)")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--slices", type=int, default=200)
+    parser.add_argument("--download", metavar="STUDY_ID", help="time get_segmentation of this analysed study instead")
     options = parser.parse_args(argv)
+    if options.download:
+        if options.url is None:
+            parser.error("--download needs --url (a server with the model that analysed the study)")
+        return download(options.url, options.download, options.repeat)
     modes = [None]
     try:
         import zstandard  # noqa: F401

@@ -29,7 +29,14 @@ internal sealed class TransferBenchmark : IBenchmark
         var table = new BenchmarkTable($"study upload, 4 x 512x512x200 int16 = {studyBytes / 1e6:F0} MB, loopback ({(dll.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug")} server)", "MB/s");
         double rawBest = 0;
         var notes = new List<string>();
-        foreach (var compression in new[] { ChunkCompression.None, ChunkCompression.None, ChunkCompression.Zstd, ChunkCompression.Lz4 })
+        // The first upload of a fresh server runs while the JIT is still tiering up the receive path
+        // (about twice the server CPU); it is reported on its own, then raw is the best of three.
+        foreach (var (compression, label) in new[]
+        {
+            (ChunkCompression.None, "raw upload, first after start (cold JIT)"),
+            (ChunkCompression.None, "raw upload (warm)"), (ChunkCompression.None, "raw upload (warm)"), (ChunkCompression.None, "raw upload (warm)"),
+            (ChunkCompression.Zstd, ""), (ChunkCompression.Lz4, ""),
+        })
         {
             var cpu = CpuClock.Start(server.ProcessId);
             var result = await client.UploadStudyAsync(phases, compression, null, cancellationToken);
@@ -38,15 +45,15 @@ internal sealed class TransferBenchmark : IBenchmark
             await client.DeleteStudyAsync(result.StudyId, cancellationToken);
             if (compression == ChunkCompression.None)
             {
-                rawBest = Math.Max(rawBest, result.MBps);
-                table.Add("raw upload (streaming)", result.MBps, RawBarMBps, "bar");
+                if (label.EndsWith("(warm)", StringComparison.Ordinal)) rawBest = Math.Max(rawBest, result.MBps);
+                table.Add(label, result.MBps, RawBarMBps, "bar");
             }
             else
             {
-                table.Add($"{compression.ToString().ToLowerInvariant()} upload (ratio {(double)result.Bytes / result.WireBytes:F2})", result.MBps, rawBest, "raw upload");
+                table.Add($"{compression.ToString().ToLowerInvariant()} upload (ratio {(double)result.Bytes / result.WireBytes:F2})", result.MBps, rawBest, "best warm raw");
             }
             notes.Add(FormattableString.Invariant(
-                $"{compression}: stream {result.Seconds:F2} s, SHA-256 {result.HashSeconds:F2} s, wire {result.WireBytes / 1e6:F0} MB; CPU client {clientCpu:F2} s, server {serverCpu:F2} s"));
+                $"{(label.Length > 0 ? label : compression.ToString())}: stream {result.Seconds:F2} s, SHA-256 {result.HashSeconds:F2} s, wire {result.WireBytes / 1e6:F0} MB; CPU client {clientCpu:F2} s, server {serverCpu:F2} s"));
         }
         await client.UploadStudyAsync(phases, ChunkCompression.None, null, cancellationToken);
         var find = Stopwatch.StartNew();
@@ -57,9 +64,11 @@ internal sealed class TransferBenchmark : IBenchmark
         table.Print(Console.Out);
         foreach (var n in notes) Console.WriteLine($"- {n}");
         double ratio = (double)peak / studyBytes;
+        Console.WriteLine(FormattableString.Invariant($"- load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end (2 cores: above ~1.5 the figures are lower bounds)"));
         Console.WriteLine(FormattableString.Invariant(
-            $"- server peak RSS (VmHWM) of a fresh server after one raw upload {peak / 1e6:F0} MB = {ratio:F2} x study bytes (bar < {RssBar}: {(ratio < RssBar ? "met" : "NOT met")}); raw {rawBest:F0} MB/s (bar >= {RawBarMBps}: {(rawBest >= RawBarMBps ? "met" : "NOT met")})"));
+            $"- server peak RSS (VmHWM) of a fresh server after one raw upload {peak / 1e6:F0} MB = {ratio:F2} x study bytes (bar < {RssBar}: {(ratio < RssBar ? "met" : "NOT met")}); raw {rawBest:F0} MB/s (best warm, bar >= {RawBarMBps}: {(rawBest >= RawBarMBps ? "met" : "NOT met")})"));
         RunPythonTransfer(context, server.Address);
+        await SegmentationDownload.RunAsync(context, dll, phases["N"], cancellationToken);
     }
 
     // A fresh server per measurement: the sequence above deletes and re-uploads, so its peak would

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Health.V1;
+using Grpc.Net.Client;
 using RenalGrpc.Server.Tests.Support;
 using RenalGrpc.V1;
 
@@ -102,5 +103,64 @@ public sealed class ServerAccessTests : IDisposable
         var refused = await Assert.ThrowsAsync<RpcException>(
             () => new InfoService.InfoServiceClient(untrusting).GetServerInfoAsync(new GetServerInfoRequest()).ResponseAsync);
         Assert.Contains("certificate", refused.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ClientCertificatesAreRequiredWhenAClientCaIsGiven()
+    {
+        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var caRequest = new CertificateRequest("CN=renal-test-ca", caKey, HashAlgorithmName.SHA256);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign, true));
+        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+
+        using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var serverRequest = new CertificateRequest("CN=renal-test-server", serverKey, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        serverRequest.CertificateExtensions.Add(san.Build());
+        using var serverCertificate = serverRequest.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(12), [1]);
+        await File.WriteAllTextAsync(Path.Combine(_dir, "server.crt"), serverCertificate.ExportCertificatePem());
+        await File.WriteAllTextAsync(Path.Combine(_dir, "server.key"), serverKey.ExportPkcs8PrivateKeyPem());
+        await File.WriteAllTextAsync(Path.Combine(_dir, "ca.crt"), ca.ExportCertificatePem());
+
+        await using var server = await RunningServer.StartAsync("--tls-cert", Path.Combine(_dir, "server.crt"),
+            "--tls-key", Path.Combine(_dir, "server.key"), "--tls-client-ca", Path.Combine(_dir, "ca.crt"));
+
+        using var member = CreateClientCertificate(ca, "CN=renal-test-client", signedByCa: true);
+        using var stranger = CreateClientCertificate(ca, "CN=renal-test-stranger", signedByCa: false);
+        var serverThumbprint = serverCertificate.Thumbprint;
+        GrpcChannel Connect(X509Certificate2? clientCertificate)
+        {
+            var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, cert, _, _) => cert?.Thumbprint == serverThumbprint };
+            if (clientCertificate is not null) handler.ClientCertificates.Add(clientCertificate);
+            return RunningServer.CreateChannel(server.Host.Address, handler);
+        }
+
+        using (var channel = Connect(member))
+        {
+            var uploaded = await RunningServer.UploadAsync(new StudyService.StudyServiceClient(channel), SyntheticStudy.Upload(SyntheticStudy.Phase(Phase.A)));
+            Assert.Matches("^[0-9a-f]{32}$", uploaded.StudyId);
+        }
+
+        foreach (var outsider in new[] { null, stranger })
+        {
+            using var channel = Connect(outsider);
+            await Assert.ThrowsAsync<RpcException>(
+                () => new InfoService.InfoServiceClient(channel).GetServerInfoAsync(new GetServerInfoRequest()).ResponseAsync);
+        }
+    }
+
+    /// <summary>A client certificate (with its key, as TLS needs) issued by the CA, or self-signed when not.</summary>
+    private static X509Certificate2 CreateClientCertificate(X509Certificate2 ca, string subject, bool signedByCa)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], false));
+        using var issued = signedByCa
+            ? request.Create(ca, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(12), [2]).CopyWithPrivateKey(key)
+            : request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddHours(12));
+        // Through PKCS#12 so the private key is a persisted one SslStream accepts on every platform.
+        return X509CertificateLoader.LoadPkcs12(issued.Export(X509ContentType.Pkcs12), null);
     }
 }

@@ -84,4 +84,35 @@ public sealed class StudyLifecycleTests
         Assert.False((await server.UploadAsync(SyntheticStudy.Upload(second))).AlreadyStored);
         Assert.Equal(second.Bytes.Length, server.MemoryUsedBytes);
     }
+
+    [Fact]
+    public async Task PerStudyCapRefusesALargeStudyEvenWithBudgetFree()
+    {
+        await using var server = await RunningServer.StartAsync("--memory-budget-mb", "8", "--max-study-mb", "1");
+        var info = await server.Info.GetServerInfoAsync(new GetServerInfoRequest());
+        Assert.Equal(1UL << 20, info.Limits.MaxStudyBytes);
+        Assert.Equal(8UL << 20, info.Limits.MemoryBudgetBytes);
+
+        var tooBig = SyntheticStudy.Phase(Phase.P, 128, 128, 40, seed: 66); // 1.25 MiB
+        var e = await RpcAssert.FailsWith(StatusCode.ResourceExhausted, () => server.UploadAsync(SyntheticStudy.Upload(tooBig)));
+        Assert.Equal("max_study_bytes", Assert.Single(e.GetRpcStatus()!.GetDetail<QuotaFailure>().Violations).Subject);
+        Assert.Equal("max_study_bytes", RpcAssert.ViolatedField(e));
+        Assert.Equal("STUDY_TOO_LARGE", RpcAssert.Reason(e));
+        Assert.Equal(0, server.MemoryUsedBytes);
+
+        // Two phases of 640 KiB: each fits, the study (1.25 MiB) does not.
+        var n = SyntheticStudy.Phase(Phase.N, 128, 128, 20, seed: 67);
+        var p = SyntheticStudy.Phase(Phase.P, 128, 128, 20, seed: 68);
+        await RpcAssert.FailsWith(StatusCode.ResourceExhausted, () => server.UploadAsync(SyntheticStudy.Upload(n, p)));
+        Assert.False((await server.UploadAsync(SyntheticStudy.Upload(n))).AlreadyStored);
+        Assert.False((await server.UploadAsync(SyntheticStudy.Upload(p))).AlreadyStored);
+    }
+
+    [Fact]
+    public async Task PerStudyCapAboveTheBudgetStopsTheServerAtStart()
+    {
+        var e = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => RunningServer.StartAsync("--memory-budget-mb", "4", "--max-study-mb", "5"));
+        Assert.Contains("--max-study-mb", e.Message);
+    }
 }

@@ -11,7 +11,7 @@ from typing import Deque, List, Optional
 
 SERVER_PROJECT = pathlib.Path("server/RenalGrpc.Server")
 SERVER_DLL = SERVER_PROJECT / "bin/Debug/net10.0/linux-x64/RenalGrpc.Server.dll"
-LISTENING_LINE = re.compile(r"RenalGrpc server listening on (http://127\.0\.0\.1:\d+)")
+LISTENING_LINE = re.compile(r"RenalGrpc server listening on (https?://127\.0\.0\.1:\d+)")
 START_TIMEOUT_SECONDS = 90.0
 
 

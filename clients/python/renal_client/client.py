@@ -51,15 +51,19 @@ class RenalClient:
     url: "http://127.0.0.1:50051" (cleartext HTTP/2) or "https://host[:port]" (TLS).
     token: sent as "authorization: Bearer <token>" on every call.
     root_certificates: PEM bytes or a file path for https (None = the system's roots).
+    client_certificate, client_key: PEM bytes or file paths of this client's certificate (chain) and
+        private key, for a server started with --tls-client-ca (mutual TLS); both or neither.
     timeout: deadline in seconds for the small calls (uploads take upload_study's own timeout).
     """
 
     def __init__(self, url: str = "http://127.0.0.1:50051", token: Optional[str] = None,
-                 root_certificates: Union[None, bytes, str, pathlib.Path] = None, timeout: float = 30.0) -> None:
+                 root_certificates: Union[None, bytes, str, pathlib.Path] = None, timeout: float = 30.0,
+                 client_certificate: Union[None, bytes, str, pathlib.Path] = None,
+                 client_key: Union[None, bytes, str, pathlib.Path] = None) -> None:
         self.endpoint = Endpoint.parse(url)
         self.timeout = timeout
         self._metadata: Tuple[Tuple[str, str], ...] = (("authorization", f"Bearer {token}"),) if token else ()
-        self._channel = self.endpoint.open_channel(root_certificates)
+        self._channel = self.endpoint.open_channel(root_certificates, client_certificate, client_key)
         self._info = info_pb2_grpc.InfoServiceStub(self._channel)
         self._studies = studies_pb2_grpc.StudyServiceStub(self._channel)
         self._analysis = AnalysisCalls(self._channel, self._metadata, timeout)

@@ -41,21 +41,27 @@ class Endpoint:
         host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
         return cls(secure=parts.scheme == "https", target=f"{host}:{port}")
 
-    def open_channel(self, root_certificates: Union[None, bytes, str, pathlib.Path] = None) -> grpc.Channel:
+    def open_channel(self, root_certificates: Union[None, bytes, str, pathlib.Path] = None,
+                     client_certificate: Union[None, bytes, str, pathlib.Path] = None,
+                     client_key: Union[None, bytes, str, pathlib.Path] = None) -> grpc.Channel:
+        if (client_certificate is None) != (client_key is None):
+            raise ValueError("client_certificate and client_key go together (both PEM bytes or file paths)")
         if not self.secure:
-            if root_certificates is not None:
-                raise ValueError("root_certificates given for an http:// URL; use https:// for TLS")
+            if root_certificates is not None or client_certificate is not None:
+                raise ValueError("certificates given for an http:// URL; use https:// for TLS")
             return grpc.insecure_channel(self.target, options=list(CHANNEL_OPTIONS))
-        credentials = grpc.ssl_channel_credentials(root_certificates=_pem_bytes(root_certificates))
+        credentials = grpc.ssl_channel_credentials(root_certificates=_pem_bytes(root_certificates),
+                                                   private_key=_pem_bytes(client_key),
+                                                   certificate_chain=_pem_bytes(client_certificate))
         return grpc.secure_channel(self.target, credentials, options=list(CHANNEL_OPTIONS))
 
 
-def _pem_bytes(root_certificates: Union[None, bytes, str, pathlib.Path]) -> Optional[bytes]:
-    """PEM bytes as given, or read from a path; None = the system's trusted roots."""
-    if root_certificates is None or isinstance(root_certificates, bytes):
-        return root_certificates
-    path = pathlib.Path(root_certificates)
+def _pem_bytes(pem: Union[None, bytes, str, pathlib.Path]) -> Optional[bytes]:
+    """PEM bytes as given, or read from a path; None stays None (for roots: the system's trusted ones)."""
+    if pem is None or isinstance(pem, bytes):
+        return pem
+    path = pathlib.Path(pem)
     try:
         return path.read_bytes()
     except OSError as error:
-        raise ValueError(f"root certificates {path}: {error.strerror}") from None
+        raise ValueError(f"certificate or key file {path}: {error.strerror}") from None

@@ -169,8 +169,10 @@ public sealed partial class InferenceWorker(
         LogLoading(logger, _modelPath);
         try
         {
-            TorchSharp.torch.set_num_threads(_torchThreads);
             _model = loader.Load(_modelPath, _stopping.Token);
+            // After the load, not before: the call maps libtorch in (~100 MB resident), which a server
+            // whose model is missing never needs; that memory alone broke the upload RSS bar.
+            TorchSharp.torch.set_num_threads(_torchThreads);
             _status = new ModelStatus(ModelState.Loaded, _modelPath, "", _model.Identity);
             health.SetStatus(HealthServiceName, HealthCheckResponse.Types.ServingStatus.Serving);
             LogLoaded(logger, _model.Identity.Name, _model.Identity.Version, _model.Identity.Sha256, Stopwatch.GetElapsedTime(started).TotalSeconds);

@@ -7,7 +7,7 @@ namespace RenalGrpc.Server.Hosting;
 /// Server settings, bound from the configuration root: appsettings.json, environment variables
 /// with the RENAL_ prefix (RENAL_PORT, RENAL_TOKEN, RENAL_STUDYTTLSECONDS, ...) and the
 /// command line (--host, --port, --token, --token-file, --tls-cert, --tls-key, --tls-client-ca,
-/// --study-ttl-seconds, --memory-budget-mb, --max-voxels-per-phase, --model, --max-queue).
+/// --study-ttl-seconds, --memory-budget-mb, --max-study-mb, --max-voxels-per-phase, --model, --max-queue).
 /// </summary>
 public sealed class RenalServerOptions
 {
@@ -29,6 +29,10 @@ public sealed class RenalServerOptions
 
     [Range(1, long.MaxValue / (1024 * 1024))]
     public long MemoryBudgetMb { get; set; } = 4096;
+
+    /// <summary>Largest study (sum of its phases) one upload may store; null = the whole memory budget.</summary>
+    [Range(1, long.MaxValue / (1024 * 1024))]
+    public long? MaxStudyMb { get; set; }
 
     [Range(1, ulong.MaxValue)]
     public ulong MaxVoxelsPerPhase { get; set; } = 512UL * 512 * 1000;
@@ -58,6 +62,7 @@ public sealed class RenalServerOptions
         ["--tls-client-ca"] = nameof(TlsClientCa),
         ["--study-ttl-seconds"] = nameof(StudyTtlSeconds),
         ["--memory-budget-mb"] = nameof(MemoryBudgetMb),
+        ["--max-study-mb"] = nameof(MaxStudyMb),
         ["--max-voxels-per-phase"] = nameof(MaxVoxelsPerPhase),
         ["--model"] = nameof(Model),
         ["--max-queue"] = nameof(MaxQueue),
@@ -94,6 +99,11 @@ public sealed class RenalServerOptionsValidator : IValidateOptions<RenalServerOp
             {
                 failures.Add($"{flag}: file '{path}' does not exist");
             }
+        }
+
+        if (o.MaxStudyMb > o.MemoryBudgetMb)
+        {
+            failures.Add($"--max-study-mb ({o.MaxStudyMb}) is larger than --memory-budget-mb ({o.MemoryBudgetMb}); such a study could never be stored");
         }
 
         if (o.Token is { Length: 0 })

@@ -29,7 +29,7 @@ public sealed class InfoService(StudyStore store, BearerToken token, InferenceWo
         {
             MaxVoxelsPerPhase = store.Options.MaxVoxelsPerPhase,
             MaxChunkBytes = StudyStoreOptions.MaxChunkBytes,
-            MaxStudyBytes = (ulong)store.Options.MemoryBudgetBytes,
+            MaxStudyBytes = (ulong)store.Options.StudyLimitBytes,
             MemoryBudgetBytes = (ulong)store.Options.MemoryBudgetBytes,
             StudyTtl = Duration.FromTimeSpan(store.Options.StudyTtl),
             MaxMessageBytes = MaxReceiveMessageBytes,

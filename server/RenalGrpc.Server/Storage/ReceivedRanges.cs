@@ -10,6 +10,9 @@ internal sealed class ReceivedRanges
 
     public ulong TotalBytes { get; private set; }
 
+    /// <summary>End of the range that starts at offset 0 (0 when byte 0 has not arrived): every byte before it is in.</summary>
+    public ulong ContiguousEnd => _ranges.Count > 0 && _ranges[0].Start == 0 ? _ranges[0].End : 0;
+
     /// <summary>Adds [start, end); false (and nothing added) when it overlaps a range already received.</summary>
     public bool TryAdd(ulong start, ulong end)
     {

@@ -26,6 +26,17 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
     {
         var phases = DescriptorValidator.Validate(inputs, Options.MaxVoxelsPerPhase);
         var id = StudyIdentity.Compute(phases);
+        var studyBytes = phases.Aggregate(0UL, (s, p) => s + p.ByteLength);
+        if (Options.MaxStudyBytes is { } cap && studyBytes > (ulong)cap)
+        {
+            // Checked before anything is reserved or compared, so the answer does not depend on what else
+            // is stored. Without a cap, a study over the whole budget stays MEMORY_BUDGET_EXCEEDED below.
+            LogStudyTooLarge(logger, id, studyBytes, cap);
+            throw StudyRequestException.Exhausted("max_study_bytes",
+                $"the study has {studyBytes} bytes but this server accepts at most {cap} bytes per study (limits.max_study_bytes in GetServerInfo)",
+                "STUDY_TOO_LARGE");
+        }
+
         lock (_gate)
         {
             if (_studies.TryGetValue(id, out var existing))
@@ -264,6 +275,9 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Study {StudyId} refused: needs {Needed} bytes, {Used} of {Budget} in use")]
     private static partial void LogBudgetRefused(ILogger logger, string studyId, ulong needed, long used, long budget);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Study {StudyId} refused: {Bytes} bytes, over the per-study limit of {Limit}")]
+    private static partial void LogStudyTooLarge(ILogger logger, string studyId, ulong bytes, long limit);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Study {StudyId} stored: {PhaseCount} phases, {Bytes} bytes")]
     private static partial void LogStudyStored(ILogger logger, string studyId, int phaseCount, ulong bytes);

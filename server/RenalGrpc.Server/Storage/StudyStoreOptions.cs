@@ -4,8 +4,15 @@ namespace RenalGrpc.Server.Storage;
 public sealed record StudyStoreOptions(
     TimeSpan StudyTtl,
     long MemoryBudgetBytes,
-    ulong MaxVoxelsPerPhase)
+    ulong MaxVoxelsPerPhase,
+    long? MaxStudyBytes = null)
 {
+    /// <summary>
+    /// The most one study may hold: its own cap when set, never more than the whole budget. Without a
+    /// cap, one large study could take the entire budget and lock every other client out until it expires.
+    /// </summary>
+    public long StudyLimitBytes => Math.Min(MaxStudyBytes ?? long.MaxValue, MemoryBudgetBytes);
+
     /// <summary>Largest chunk data accepted as sent (1 MiB), fixed by the contract.</summary>
     public const int MaxChunkBytes = 1 << 20;
 

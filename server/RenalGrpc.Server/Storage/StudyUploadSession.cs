@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace RenalGrpc.Server.Storage;
 
 /// <summary>
@@ -12,6 +10,7 @@ public sealed class StudyUploadSession : IDisposable
     private readonly StudyStore _store;
     private readonly Dictionary<StudyPhase, PhaseState> _phases = [];
     private readonly ChunkDecoder _decoder = new();
+    private readonly StreamingHasher? _hasher;
     private bool _finished;
 
     internal StudyUploadSession(StudyStore store, string studyId, IReadOnlyList<PhaseDescriptor> phases, StoredStudy? existing)
@@ -23,6 +22,7 @@ public sealed class StudyUploadSession : IDisposable
         ReservedBytes = existing is null ? phases.Aggregate(0UL, (s, p) => s + p.ByteLength) : 0;
         if (existing is null)
         {
+            _hasher = new StreamingHasher();
             foreach (var p in phases)
             {
                 _phases[p.Phase] = new PhaseState(p, store.Buffers.Rent(checked((int)p.ByteLength)));
@@ -74,10 +74,11 @@ public sealed class StudyUploadSession : IDisposable
 
         _decoder.Write(chunk, state.Buffer.AsSpan(checked((int)chunk.Offset), length));
         state.WireBytes += (ulong)chunk.Data.Length;
+        _hasher!.Advance(state.Digest, state.Ranges.ContiguousEnd, force: state.Ranges.ContiguousEnd == byteLength);
     }
 
     /// <summary>Checks completeness and hashes, then stores the study (or returns the one already stored).</summary>
-    public (StoredStudy Study, bool AlreadyStored) Complete()
+    public async Task<(StoredStudy Study, bool AlreadyStored)> CompleteAsync()
     {
         if (Existing is not null)
         {
@@ -92,8 +93,15 @@ public sealed class StudyUploadSession : IDisposable
             {
                 throw StudyRequestException.Invalid($"phases[{d.Phase}].byte_length", $"phase {d.Phase}: received {state.Ranges.TotalBytes} of {d.ByteLength} bytes; chunks are missing", "MISSING_CHUNKS");
             }
+        }
 
-            var hash = SHA256.HashData(state.Buffer.AsSpan(0, (int)d.ByteLength));
+        // Most of every phase was hashed while it arrived; what is left is the tail (or, for chunks sent
+        // out of order, whatever became contiguous only at the end).
+        await _hasher!.DrainAsync();
+        foreach (var state in _phases.Values)
+        {
+            var d = state.Descriptor;
+            var hash = state.Digest.Finish();
             if (!hash.AsSpan().SequenceEqual(d.Sha256))
             {
                 throw StudyRequestException.Invalid($"phases[{d.Phase}].sha256", $"phase {d.Phase}: SHA-256 of the received bytes does not match the header", "SHA256_MISMATCH");
@@ -111,6 +119,12 @@ public sealed class StudyUploadSession : IDisposable
     public void Dispose()
     {
         _decoder.Dispose();
+        _hasher?.Dispose(); // before the buffers go back to the pool: the worker may still be reading one
+        foreach (var state in _phases.Values)
+        {
+            state.Digest.Dispose();
+        }
+
         if (_finished || Existing is not null)
         {
             return;
@@ -129,6 +143,7 @@ public sealed class StudyUploadSession : IDisposable
     {
         public PhaseDescriptor Descriptor { get; } = descriptor;
         public byte[] Buffer { get; } = buffer;
+        public PhaseDigest Digest { get; } = new(buffer);
         public ReceivedRanges Ranges { get; } = new();
         public ulong WireBytes { get; set; }
     }
