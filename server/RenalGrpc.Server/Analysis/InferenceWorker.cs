@@ -4,6 +4,7 @@ using Grpc.Health.V1;
 using Grpc.HealthCheck;
 using Microsoft.Extensions.Options;
 using RenalGrpc.Engine.Analysis;
+using RenalGrpc.Server.Editing;
 using RenalGrpc.Server.Hosting;
 using RenalGrpc.Serving;
 
@@ -96,7 +97,7 @@ public sealed partial class InferenceWorker(
     /// Queues a re-diagnosis of edited labels ahead of waiting Analyze jobs (behind a running one).
     /// Throws <see cref="AnalysisRefusedException"/> when the model cannot serve.
     /// </summary>
-    public Task<(Imaging.Volume Labels, StudyDiagnosis Diagnosis)> DiagnoseAsync(DiagnoseJob job)
+    public Task<EditOutcome> DiagnoseAsync(DiagnoseJob job)
     {
         var status = _status;
         if (!status.IsLoaded)
@@ -231,9 +232,11 @@ public sealed partial class InferenceWorker(
         try
         {
             var labels = job.AddLesionAt is { } point ? LesionPainting.AddLesionAt(_model!.Analyzer, job.Aligned, job.Labels, point, job.CancellationToken) : job.Labels;
-            var diagnosis = _model!.Analyzer.Diagnose(job.Aligned, labels, job.CancellationToken);
-            LogDiagnosed(logger, job.StudyId, diagnosis.Lesions.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            job.Succeed(labels, diagnosis);
+            // An ADD hint paints here, so the changed box is only known now; a region edit's box bounds the scan.
+            var changed = LabelEdits.ChangedRegion(job.Before, labels, job.AddLesionAt is null ? job.ChangedWithin : null);
+            var diagnosed = _model!.Analyzer.Rediagnose(job.Aligned, labels, job.Previous, changed.ToBounds(), job.CancellationToken);
+            LogDiagnosed(logger, job.StudyId, diagnosed.Diagnosis.Lesions.Count, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            job.Succeed(new EditOutcome(labels, diagnosed, changed));
         }
         catch (OperationCanceledException)
         {

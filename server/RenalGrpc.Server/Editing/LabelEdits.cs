@@ -14,6 +14,8 @@ public readonly record struct VoxelRange(int I0, int J0, int K0, int I1, int J1,
 
     public long VoxelCount => IsEmpty ? 0 : (long)(I1 - I0) * (J1 - J0) * (K1 - K0);
 
+    public VoxelBounds ToBounds() => IsEmpty ? VoxelBounds.Empty : new(I0, J0, K0, I1, J1, K1);
+
     public V1.VoxelBox ToProto() => IsEmpty
         ? new V1.VoxelBox()
         : new V1.VoxelBox { I0 = (uint)I0, J0 = (uint)J0, K0 = (uint)K0, SizeI = (uint)(I1 - I0), SizeJ = (uint)(J1 - J0), SizeK = (uint)(K1 - K0) };
