@@ -55,7 +55,8 @@ public sealed class ComponentRuns
             int i = start % size.I, row = start / size.I;
             if (length < 1 || start < 0 || i + length > size.I || row >= size.J * size.K)
                 throw new ArgumentException($"run {n} (start {start}, length {length}) is empty or leaves its row of the {size} grid");
-            if (n > 0 && start <= starts[n - 1] + lengths[n - 1])
+            // A run may start right where the previous one ended only on a new row (that one ended its row).
+            if (n > 0 && (start < starts[n - 1] + lengths[n - 1] || (start == starts[n - 1] + lengths[n - 1] && i != 0)))
                 throw new ArgumentException($"run {n} starts at {start}, not after run {n - 1} ends (runs must be sorted, disjoint and maximal)");
             count += length;
             int j = row % size.J, k = row / size.J;
