@@ -1,3 +1,4 @@
+using Grpc.Core;
 using RenalGrpc.Imaging.Components;
 using RenalGrpc.V1;
 
@@ -23,6 +24,18 @@ public sealed partial class EditTests
         Assert.Equal(first.Diagnosis.Lesions.Select(l => (l.Label, l.VolumeMl)), previous.Diagnosis.Lesions.Select(l => ((uint)l.Label, l.VolumeMl)));
         Assert.Equal(box, second.ChangedRegion);
         Assert.Equal(box, BoxOf(changed));
+    }
+
+    [Fact]
+    public async Task WholeMapWithALabelAboveCystIsRefusedNamingTheVoxel()
+    {
+        var studyId = await UploadAndAnalyzeAsync();
+        var labels = AnalyzeLabels();
+        labels[Index(17, 9, 4)] = 4;
+        var e = await RpcAssert.FailsWith(StatusCode.InvalidArgument, () => SubmitAsync(WholeMap(studyId, 1, labels)));
+        Assert.Equal("chunk.data", RpcAssert.ViolatedField(e));
+        Assert.Contains($"voxel {Index(17, 9, 4)} has label 4", e.Status.Detail);
+        Assert.Equal(1u, (await FetchAsync(studyId)).Header.Revision);
     }
 
     private static VoxelBox BoxOf(VoxelBounds b) => b.IsEmpty
