@@ -1,4 +1,5 @@
 using Grpc.Core;
+using RenalGrpc.Server.Tests.Support;
 using RenalGrpc.Imaging.Components;
 using RenalGrpc.V1;
 
