@@ -8,6 +8,7 @@ IBenchmark[] all =
     new NiftiBenchmark(),
     new TransferBenchmark(),
     new EngineBenchmark(),
+    new EditBenchmark(),
 ];
 
 // Options with a value (`--model PATH`) are taken out first; the remaining words name sections.

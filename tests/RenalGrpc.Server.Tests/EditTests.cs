@@ -9,7 +9,7 @@ using RenalGrpc.V1;
 namespace RenalGrpc.Server.Tests;
 
 /// <summary>The edit loop against the real server with the fake engine: revisions, region / whole-map / hint edits, stale and bad edits, undo.</summary>
-public sealed class EditTests : IAsyncLifetime
+public sealed partial class EditTests : IAsyncLifetime
 {
     private const int SizeI = 40, SizeJ = 32, SizeK = 12;
     private readonly FakeStudyAnalyzer _engine = new();

@@ -64,6 +64,18 @@ public sealed record StudyDiagnosis(
     public LesionDiagnosis? LargestTumor => Lesions.Where(l => l.Label == KidneyLabels.Tumor).MaxBy(l => l.VolumeMl);
 }
 
+/// <summary>
+/// A diagnosis with every lesion's voxels (<see cref="LesionVoxels"/>[n] belongs to
+/// <c>Diagnosis.Lesions[n]</c>), kept with a revision so that the next edit re-measures and
+/// re-classifies only the lesions it touches. Empty voxels = not known (the next edit then
+/// re-diagnoses the whole map).
+/// </summary>
+public sealed record DiagnosedLabels(StudyDiagnosis Diagnosis, IReadOnlyList<ComponentRuns> LesionVoxels)
+{
+    /// <summary>True when every lesion's voxels are known, so an edit can start from this diagnosis.</summary>
+    public bool HasLesionVoxels => LesionVoxels.Count == Diagnosis.Lesions.Count;
+}
+
 /// <summary>How one phase was put onto the reference grid.</summary>
 /// <param name="Transform">Registration result in the normalised coordinates of <paramref name="RegistrationGrid"/> (reference to phase).</param>
 /// <param name="InitialDice">Mean soft Dice after the centre-of-mass start; NaN when the phase was not registered.</param>
@@ -88,14 +100,19 @@ public sealed record AlignedStudy(
 /// <summary>What was done to one phase before alignment: preprocessing (null without a network) and post-processing.</summary>
 public sealed record PhaseRecord(string Phase, PreprocessingRecord? Preprocessing, PostprocessingRecord Postprocessing);
 
-/// <summary>The result of Analyze. PhaseRecords (added): per phase what preprocessing and post-processing did.</summary>
+/// <summary>
+/// The result of Analyze. PhaseRecords (added): per phase what preprocessing and post-processing did.
+/// LesionVoxels (added): each lesion's voxels in Diagnosis.Lesions order, for the edit loop; null
+/// when the analyzer does not provide them.
+/// </summary>
 public sealed record StudyAnalysis(
     AlignedStudy Aligned,
     Volume Labels,
     IReadOnlyDictionary<string, Volume> PhaseLabels,
     StudyDiagnosis Diagnosis,
     IReadOnlyList<StageTiming> Timings,
-    IReadOnlyDictionary<string, PhaseRecord>? PhaseRecords = null);
+    IReadOnlyDictionary<string, PhaseRecord>? PhaseRecords = null,
+    IReadOnlyList<ComponentRuns>? LesionVoxels = null);
 
 /// <summary>The diagnosis engine. Implementations are synchronous and must be called from one worker thread at a time.</summary>
 public interface IStudyAnalyzer
@@ -113,6 +130,16 @@ public interface IStudyAnalyzer
 
     /// <summary>Re-measures and re-classifies lesions for (possibly edited) reference-grid labels; no segmentation.</summary>
     StudyDiagnosis Diagnose(AlignedStudy aligned, Volume labels, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Re-diagnoses edited labels. <paramref name="previous"/> is the diagnosis of the labels before
+    /// the edit and <paramref name="changed"/> a box holding every voxel the edit changed: an
+    /// implementation may then re-measure only the lesions the edit touched, but the diagnosis must
+    /// equal <see cref="Diagnose"/>'s. The default (for analyzers that keep no lesion voxels)
+    /// re-diagnoses the whole map.
+    /// </summary>
+    DiagnosedLabels Rediagnose(AlignedStudy aligned, Volume labels, DiagnosedLabels? previous, VoxelBounds changed, CancellationToken cancellationToken) =>
+        new(Diagnose(aligned, labels, cancellationToken), []);
 
     /// <summary>
     /// Segments locally around an LPS point with stage 1 (<see cref="LocalLesionSegmentation"/>):

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using RenalGrpc.Engine.Checkpoints;
 using RenalGrpc.Engine.Classification;
 using RenalGrpc.Imaging;
+using RenalGrpc.Imaging.Components;
 using static TorchSharp.torch;
 
 namespace RenalGrpc.Engine.Analysis;
@@ -99,12 +100,12 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
 
             progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 0));
             var clock = Stopwatch.StartNew();
-            var diagnosis = Diagnose(aligned, labels[reference], cancellationToken);
+            var diagnosed = StudyDiagnoser.DiagnoseWithVoxels(aligned, labels[reference], classifier, Settings.Postprocessing.Connectivity, cancellationToken);
             timings.Add(new StageTiming(AnalysisStage.Classification, null, clock.Elapsed.TotalSeconds));
             progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 1));
 
             var perPhase = options.PerPhaseMasks ? labels : new Dictionary<string, Volume>(StringComparer.Ordinal);
-            return new StudyAnalysis(aligned, labels[reference], perPhase, diagnosis, timings, records);
+            return new StudyAnalysis(aligned, labels[reference], perPhase, diagnosed.Diagnosis, timings, records, diagnosed.LesionVoxels);
         }
         finally
         {
@@ -114,6 +115,12 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
 
     public StudyDiagnosis Diagnose(AlignedStudy aligned, Volume labels, CancellationToken cancellationToken) =>
         StudyDiagnoser.Diagnose(aligned, labels, classifier, Settings.Postprocessing.Connectivity, cancellationToken);
+
+    /// <summary>Only the lesions the edit touched are re-measured and re-classified (<see cref="StudyDiagnoser.Update"/>).</summary>
+    public DiagnosedLabels Rediagnose(AlignedStudy aligned, Volume labels, DiagnosedLabels? previous, VoxelBounds changed, CancellationToken cancellationToken) =>
+        previous is null
+            ? StudyDiagnoser.DiagnoseWithVoxels(aligned, labels, classifier, Settings.Postprocessing.Connectivity, cancellationToken)
+            : StudyDiagnoser.Update(aligned, labels, previous, changed, classifier, Settings.Postprocessing.Connectivity, cancellationToken);
 
     public Volume? SegmentLesionAt(AlignedStudy aligned, Vec3 pointLps, CancellationToken cancellationToken) =>
         LocalLesionSegmentation.Segment(segmenter, aligned, pointLps, cancellationToken);

@@ -1,6 +1,7 @@
 using RenalGrpc.Engine.Model;
 using RenalGrpc.Engine.Preprocessing;
 using RenalGrpc.Imaging;
+using RenalGrpc.Imaging.Components;
 using static TorchSharp.torch;
 
 namespace RenalGrpc.Engine.Classification;
@@ -52,6 +53,32 @@ public sealed class LesionClassifier
             var crop = LesionCrops.Crop(image, lesionMask, Crop, Normalization);
             if (crop is not null) crops[phase] = crop;
         }
+        return FromCrops(crops);
+    }
+
+    /// <summary>
+    /// The same classification for a lesion kept as runs (e.g. by the edit loop): the largest slice
+    /// is found from the runs and only that slice's mask is made, so the result equals
+    /// <see cref="Classify(IReadOnlyDictionary{string, Volume}, ReadOnlySpan{byte})"/> on the lesion's mask.
+    /// </summary>
+    public LesionClassification? Classify(IReadOnlyDictionary<string, Volume> phaseImages, ComponentRuns lesion)
+    {
+        ArgumentNullException.ThrowIfNull(phaseImages);
+        ArgumentNullException.ThrowIfNull(lesion);
+        var (k, _) = lesion.LargestSlice();
+        var sliceMask = lesion.SliceMask(k);
+        var crops = new Dictionary<string, LesionCrop>(StringComparer.Ordinal);
+        foreach (var (phase, image) in phaseImages)
+        {
+            if (image.Size != lesion.Size) throw new ArgumentException($"phase {phase} ({image.Size}) is not on the lesion's grid ({lesion.Size})");
+            var crop = LesionCrops.CropInSlice(image, sliceMask, k, Crop, Normalization);
+            if (crop is not null) crops[phase] = crop;
+        }
+        return FromCrops(crops);
+    }
+
+    private LesionClassification? FromCrops(Dictionary<string, LesionCrop> crops)
+    {
         if (crops.Count == 0) return null;
         var triplets = PhaseTriplets.For(crops.Keys);
         var batch = PhaseTriplets.Batch(triplets, crops);

@@ -83,10 +83,19 @@ public static class LesionCrops
         var size = geometry.Size;
         CheckLength(lesionMask, size);
         if ((uint)k >= (uint)size.K) throw new ArgumentOutOfRangeException(nameof(k), k, $"slice must be in 0..{size.K - 1}");
+        return BoxInSlice(SliceOf(lesionMask, size, k), geometry, k, marginMm);
+    }
+
+    /// <summary><see cref="BoxOnSlice"/> given only slice k's mask (I x J, i fastest).</summary>
+    public static SliceBox? BoxInSlice(ReadOnlySpan<byte> sliceMask, Geometry geometry, int k, double marginMm)
+    {
+        var size = geometry.Size;
+        if (sliceMask.Length != size.I * size.J)
+            throw new ArgumentException($"slice mask holds {sliceMask.Length} pixels, a {size.I}x{size.J} slice needs {size.I * size.J}");
         int i0 = int.MaxValue, j0 = int.MaxValue, i1 = -1, j1 = -1;
         for (int j = 0; j < size.J; j++)
         {
-            var row = lesionMask.Slice((int)size.Index(0, j, k), size.I);
+            var row = sliceMask.Slice(j * size.I, size.I);
             int first = row.IndexOfAnyExcept((byte)0);
             if (first < 0) continue;
             int last = row.LastIndexOfAnyExcept((byte)0);
@@ -106,10 +115,19 @@ public static class LesionCrops
     public static LesionCrop? CropSlice(Volume image, ReadOnlySpan<byte> lesionMask, int k, CropOptions options, IntensityNormalization normalization)
     {
         ArgumentNullException.ThrowIfNull(image);
+        CheckLength(lesionMask, image.Size);
+        if ((uint)k >= (uint)image.Size.K) throw new ArgumentOutOfRangeException(nameof(k), k, $"slice must be in 0..{image.Size.K - 1}");
+        return CropInSlice(image, SliceOf(lesionMask, image.Size, k), k, options, normalization);
+    }
+
+    /// <summary><see cref="CropSlice"/> given only slice k's mask (I x J, i fastest): a lesion kept as runs needs no whole-grid mask.</summary>
+    public static LesionCrop? CropInSlice(Volume image, ReadOnlySpan<byte> sliceMask, int k, CropOptions options, IntensityNormalization normalization)
+    {
+        ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(normalization);
         options.Validate();
-        var box = BoxOnSlice(lesionMask, image.Geometry, k, options.MarginMm);
+        var box = BoxInSlice(sliceMask, image.Geometry, k, options.MarginMm);
         if (box is not { } b) return null;
 
         var size = image.Size;
@@ -123,13 +141,16 @@ public static class LesionCrops
             {
                 long at = size.Index(b.I0 + i, b.J0 + j, k);
                 pixels[j * w + i] = normalization.Apply(image.GetFloat(at));
-                if (lesionMask[(int)at] != 0) { mask[j * w + i] = 1; area++; }
+                if (sliceMask[(b.J0 + j) * size.I + b.I0 + i] != 0) { mask[j * w + i] = 1; area++; }
             }
         }
         var resizedMask = ResizeBilinear(mask, w, h, options.Size);
         for (int n = 0; n < resizedMask.Length; n++) resizedMask[n] = resizedMask[n] >= 0.5f ? 1f : 0f;
         return new LesionCrop(options.Size, b, area, ResizeBilinear(pixels, w, h, options.Size), resizedMask);
     }
+
+    private static ReadOnlySpan<byte> SliceOf(ReadOnlySpan<byte> mask, GridSize size, int k) =>
+        mask.Slice(k * size.I * size.J, size.I * size.J);
 
     /// <summary>
     /// Stretches a w x h row-major image to size x size with bilinear interpolation between pixel

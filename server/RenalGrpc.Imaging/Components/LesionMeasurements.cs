@@ -46,42 +46,48 @@ public static class LesionMeasurements
             _ => throw new ImagingException($"cannot measure intensities of type {intensity.VoxelType}"),
         };
 
-        var toPhysical = geometry.IndexToPhysicalMatrix;
-        // Half of a voxel's extent along each LPS axis: how far its corners reach beyond its centre.
-        var halfVoxel = new Vec3(
-            0.5 * (Math.Abs(toPhysical[0, 0]) + Math.Abs(toPhysical[0, 1]) + Math.Abs(toPhysical[0, 2])),
-            0.5 * (Math.Abs(toPhysical[1, 0]) + Math.Abs(toPhysical[1, 1]) + Math.Abs(toPhysical[1, 2])),
-            0.5 * (Math.Abs(toPhysical[2, 0]) + Math.Abs(toPhysical[2, 1]) + Math.Abs(toPhysical[2, 2])));
-        var size = geometry.Size;
         var results = new ComponentMeasurement[labeling.ComponentCount];
         for (int label = 1; label <= labeling.ComponentCount; label++)
         {
-            long count = sums.Count[label];
-            var rowEnds = CollectionsMarshal.AsSpan(sums.RowEnds[label]);
-            var points = new Vec3[rowEnds.Length];
-            var min = new Vec3(double.MaxValue, double.MaxValue, double.MaxValue);
-            var max = new Vec3(double.MinValue, double.MinValue, double.MinValue);
-            for (int n = 0; n < rowEnds.Length; n++)
-            {
-                int index = rowEnds[n];
-                int i = index % size.I, j = index / size.I % size.J, k = index / (size.I * size.J);
-                points[n] = geometry.Origin + toPhysical * new Vec3(i, j, k);
-                min = Vec3.Min(min, points[n]);
-                max = Vec3.Max(max, points[n]);
-            }
-            var centroid = geometry.IndexToPhysical(sums.SumI[label] / count, sums.SumJ[label] / count, sums.SumK[label] / count);
+            var shape = sums.Shapes[label];
             double? mean = null, sd = null;
             if (intensity is not null)
             {
-                double shiftedMean = sums.SumValue[label] / count;
+                double shiftedMean = sums.SumValue[label] / shape.Count;
                 mean = sums.Shift[label] + shiftedMean;
-                sd = Math.Sqrt(Math.Max(0, sums.SumSquares[label] / count - shiftedMean * shiftedMean));
+                sd = Math.Sqrt(Math.Max(0, sums.SumSquares[label] / shape.Count - shiftedMean * shiftedMean));
             }
-            results[label - 1] = new ComponentMeasurement(label, count, count * geometry.VoxelVolumeMl,
-                min - halfVoxel, max + halfVoxel, centroid, LargestDiameter.Of(points),
-                SideOf(centroid.X, midline, midlineToleranceMm), mean, sd);
+            results[label - 1] = shape.Finish(label, geometry, midline, midlineToleranceMm, mean, sd);
         }
         return results;
+    }
+
+    /// <summary>
+    /// The same measurements (no intensity) of one component given as runs: equal, to the last bit,
+    /// to what <see cref="Measure(ComponentLabeling, Geometry, Volume?, double?, double)"/> reports for
+    /// that component, because the sums run over the same runs in the same order.
+    /// </summary>
+    /// <param name="label">What to put in <see cref="ComponentMeasurement.Label"/>.</param>
+    public static ComponentMeasurement Measure(ComponentRuns component, int label, Geometry geometry,
+        double? midlineX = null, double midlineToleranceMm = DefaultMidlineToleranceMm)
+    {
+        ArgumentNullException.ThrowIfNull(component);
+        ArgumentNullException.ThrowIfNull(geometry);
+        if (component.Size != geometry.Size)
+            throw new ImagingException($"component on a {component.Size} grid does not match geometry {geometry.Size}");
+        if (midlineX is { } m && !double.IsFinite(m))
+            throw new ImagingException($"midline x {m} is not a finite number");
+        var size = geometry.Size;
+        var shape = new ShapeSums();
+        var starts = component.Starts;
+        var lengths = component.Lengths;
+        for (int n = 0; n < starts.Length; n++)
+        {
+            int row = starts[n] / size.I, i = starts[n] % size.I;
+            shape.AddRun(row, row * size.I, i, i + lengths[n], row % size.J, row / size.J);
+        }
+        shape.Close();
+        return shape.Finish(label, geometry, midlineX ?? FieldOfViewCentreX(geometry), midlineToleranceMm, null, null);
     }
 
     /// <summary>LPS +X points to the patient's left.</summary>
@@ -94,28 +100,85 @@ public static class LesionMeasurements
     public static double FieldOfViewCentreX(Geometry geometry) =>
         geometry.IndexToPhysical((geometry.Size.I - 1) / 2.0, (geometry.Size.J - 1) / 2.0, (geometry.Size.K - 1) / 2.0).X;
 
-    /// <summary>Per-label running sums from one raster pass.</summary>
+    /// <summary>
+    /// Shape sums of one component, fed its runs in raster order. Both the whole-labelling pass and
+    /// the one-component path go through here, so they add the same numbers in the same order.
+    /// </summary>
+    private sealed class ShapeSums
+    {
+        public long Count;
+        public double SumI, SumJ, SumK;
+        public readonly List<int> RowEnds = [];
+        private int _lastRow = -1;
+        private int _lastI;
+
+        /// <summary>Adds the run [i, end) of row <paramref name="row"/> (which starts at linear index rowStart, is row j of slice k).</summary>
+        public void AddRun(int row, int rowStart, int i, int end, int j, int k)
+        {
+            int length = end - i;
+            if (_lastRow != row)
+            {
+                // First time in this row: close the previous row's last voxel, open this row's first.
+                if (_lastRow >= 0 && _lastI != RowEnds[^1]) RowEnds.Add(_lastI);
+                RowEnds.Add(rowStart + i);
+                _lastRow = row;
+            }
+            _lastI = rowStart + end - 1;
+            Count += length;
+            SumI += (double)length * (i + end - 1) / 2;
+            SumJ += (double)length * j;
+            SumK += (double)length * k;
+        }
+
+        /// <summary>Closes the last row (its last voxel is an extreme point too).</summary>
+        public void Close()
+        {
+            if (_lastRow >= 0 && _lastI != RowEnds[^1]) RowEnds.Add(_lastI);
+        }
+
+        public ComponentMeasurement Finish(int label, Geometry geometry, double midline, double midlineToleranceMm, double? mean, double? sd)
+        {
+            var toPhysical = geometry.IndexToPhysicalMatrix;
+            // Half of a voxel's extent along each LPS axis: how far its corners reach beyond its centre.
+            var halfVoxel = new Vec3(
+                0.5 * (Math.Abs(toPhysical[0, 0]) + Math.Abs(toPhysical[0, 1]) + Math.Abs(toPhysical[0, 2])),
+                0.5 * (Math.Abs(toPhysical[1, 0]) + Math.Abs(toPhysical[1, 1]) + Math.Abs(toPhysical[1, 2])),
+                0.5 * (Math.Abs(toPhysical[2, 0]) + Math.Abs(toPhysical[2, 1]) + Math.Abs(toPhysical[2, 2])));
+            var size = geometry.Size;
+            var rowEnds = CollectionsMarshal.AsSpan(RowEnds);
+            var points = new Vec3[rowEnds.Length];
+            var min = new Vec3(double.MaxValue, double.MaxValue, double.MaxValue);
+            var max = new Vec3(double.MinValue, double.MinValue, double.MinValue);
+            for (int n = 0; n < rowEnds.Length; n++)
+            {
+                int index = rowEnds[n];
+                int i = index % size.I, j = index / size.I % size.J, k = index / (size.I * size.J);
+                points[n] = geometry.Origin + toPhysical * new Vec3(i, j, k);
+                min = Vec3.Min(min, points[n]);
+                max = Vec3.Max(max, points[n]);
+            }
+            var centroid = geometry.IndexToPhysical(SumI / Count, SumJ / Count, SumK / Count);
+            return new ComponentMeasurement(label, Count, Count * geometry.VoxelVolumeMl,
+                min - halfVoxel, max + halfVoxel, centroid, LargestDiameter.Of(points),
+                SideOf(centroid.X, midline, midlineToleranceMm), mean, sd);
+        }
+    }
+
+    /// <summary>Per-label running sums from one raster pass: shape sums plus intensity sums.</summary>
     private sealed class ComponentSums
     {
-        public long[] Count = [];
-        public double[] SumI = [], SumJ = [], SumK = [];
+        public ShapeSums[] Shapes = [];
         public double[] Shift = [], SumValue = [], SumSquares = [];
-        public List<int>[] RowEnds = [];
 
         public static ComponentSums Collect<T>(ComponentLabeling labeling, ReadOnlySpan<T> values) where T : unmanaged, INumberBase<T>
         {
             int components = labeling.ComponentCount;
             var s = new ComponentSums
             {
-                Count = new long[components + 1],
-                SumI = new double[components + 1], SumJ = new double[components + 1], SumK = new double[components + 1],
+                Shapes = new ShapeSums[components + 1],
                 Shift = new double[components + 1], SumValue = new double[components + 1], SumSquares = new double[components + 1],
-                RowEnds = new List<int>[components + 1],
             };
-            for (int c = 0; c <= components; c++) s.RowEnds[c] = [];
-            var lastRow = new int[components + 1];
-            var lastI = new int[components + 1];
-            Array.Fill(lastRow, -1);
+            for (int c = 0; c <= components; c++) s.Shapes[c] = new ShapeSums();
             bool withValues = !values.IsEmpty;
             var size = labeling.Size;
             ReadOnlySpan<int> labels = labeling.Labels;
@@ -134,22 +197,12 @@ public static class LesionMeasurements
                     int end = i + 1;
                     while (end < line.Length && line[end] == label) end++;
                     int length = end - i;
-                    if (lastRow[label] != row)
-                    {
-                        // First time in this row: close the previous row's last voxel, open this row's first.
-                        if (lastRow[label] >= 0 && lastI[label] != s.RowEnds[label][^1]) s.RowEnds[label].Add(lastI[label]);
-                        s.RowEnds[label].Add(rowStart + i);
-                        lastRow[label] = row;
-                    }
-                    lastI[label] = rowStart + end - 1;
-                    s.Count[label] += length;
-                    s.SumI[label] += (double)length * (i + end - 1) / 2;
-                    s.SumJ[label] += (double)length * j;
-                    s.SumK[label] += (double)length * k;
+                    var shape = s.Shapes[label];
+                    shape.AddRun(row, rowStart, i, end, j, k);
                     if (withValues)
                     {
                         // Sums of (v - first value) keep the variance accurate for large offsets like CT's -1000.
-                        if (s.Count[label] == length) s.Shift[label] = double.CreateTruncating(values[rowStart + i]);
+                        if (shape.Count == length) s.Shift[label] = double.CreateTruncating(values[rowStart + i]);
                         double shift = s.Shift[label], sum = 0, squares = 0;
                         for (int n = rowStart + i; n < rowStart + end; n++)
                         {
@@ -163,8 +216,7 @@ public static class LesionMeasurements
                     i = end;
                 }
             }
-            for (int c = 1; c <= components; c++)
-                if (lastRow[c] >= 0 && lastI[c] != s.RowEnds[c][^1]) s.RowEnds[c].Add(lastI[c]);
+            for (int c = 1; c <= components; c++) s.Shapes[c].Close();
             return s;
         }
     }

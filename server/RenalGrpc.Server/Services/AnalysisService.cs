@@ -69,7 +69,8 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
             }
         }
 
-        store.AttachAnalysis(studyId, analysis.Aligned, labels);
+        store.AttachAnalysis(studyId, analysis.Aligned, labels,
+            analysis.LesionVoxels is { } voxels ? new DiagnosedLabels(analysis.Diagnosis, voxels) : null);
         var encodingSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         await responseStream.WriteAsync(Encoding(1, "done"), ct);
         var diagnosis = DiagnosisMapping.MapToDiagnosis(analysis.Diagnosis, studyId, AnalyzedRevision, worker.ModelVersion,
@@ -124,10 +125,11 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
         var addAt = header.EditCase == V1.EditHeader.EditOneofCase.Hint && header.Hint.Action == V1.LesionHint.Types.Action.Add
             ? PointOf(header.Hint)
             : (Vec3?)null;
-        StudyDiagnosis diagnosis;
+        var within = header.EditCase == V1.EditHeader.EditOneofCase.Region ? BoxOf(header.Region.Box) : (VoxelRange?)null;
+        EditOutcome outcome;
         try
         {
-            (after, diagnosis) = await worker.DiagnoseAsync(new DiagnoseJob(study.Id, kept.Aligned, after, ct, addAt));
+            outcome = await worker.DiagnoseAsync(new DiagnoseJob(study.Id, kept.Aligned, before, kept.Diagnosed, after, within, ct, addAt));
         }
         catch (ArgumentException e)
         {
@@ -135,8 +137,8 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
             throw RpcErrors.InvalidArgument("header", $"the edited labels cannot be diagnosed: {e.Message}", "EDIT_UNUSABLE");
         }
 
-        var changed = LabelEdits.ChangedRegion(before, after, header.EditCase == V1.EditHeader.EditOneofCase.Region ? BoxOf(header.Region.Box) : null);
-        var stored = store.AppendRevision(study.Id, header.BaseRevision, after);
+        var (changed, diagnosis) = (outcome.Changed, outcome.Diagnosed.Diagnosis);
+        var stored = store.AppendRevision(study.Id, header.BaseRevision, outcome.Labels, outcome.Diagnosed);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         LogEdited(logger, study.Id, header.EditCase.ToString(), stored.Revision, changed.VoxelCount, diagnosis.Lesions.Count, seconds * 1000);
         return new V1.SubmitEditResponse

@@ -103,9 +103,11 @@ public sealed class StoredStudy(string id, IReadOnlyList<StoredPhase> phases, Da
 /// reference grid and every revision of the reference-grid labels (revision n is
 /// <c>Revisions[n - 1]</c>; Analyze's result is revision 1), and the bytes they hold (counted in
 /// the store's memory budget). Immutable: an edit makes a new record with one more revision, so a
-/// reader streaming an old revision never sees it change.
+/// reader streaming an old revision never sees it change. <see cref="Diagnosed"/> is the latest
+/// revision's diagnosis with each lesion's voxels (a few runs per lesion, not counted in the
+/// budget), so the next edit re-measures only the lesions it touches; null = re-diagnose whole.
 /// </summary>
-public sealed record StoredAnalysis(AlignedStudy Aligned, IReadOnlyList<Volume> Revisions, ulong Bytes)
+public sealed record StoredAnalysis(AlignedStudy Aligned, IReadOnlyList<Volume> Revisions, ulong Bytes, DiagnosedLabels? Diagnosed = null)
 {
     /// <summary>The latest revision's number.</summary>
     public uint Revision => (uint)Revisions.Count;

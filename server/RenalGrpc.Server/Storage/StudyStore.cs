@@ -148,7 +148,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
     /// keeps nothing) when the study is gone or the result does not fit the memory budget; the
     /// diagnosis is still answered, only later edits would need a new Analyze.
     /// </summary>
-    public StoredAnalysis? AttachAnalysis(string studyId, AlignedStudy aligned, Volume labels)
+    public StoredAnalysis? AttachAnalysis(string studyId, AlignedStudy aligned, Volume labels, DiagnosedLabels? diagnosed = null)
     {
         var bytes = StoredAnalysis.BytesOf(aligned, labels);
         lock (_gate)
@@ -160,7 +160,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
 
             var previousBytes = study.Analysis?.Bytes ?? 0;
             var available = (ulong)Math.Max(0, Options.MemoryBudgetBytes - _memoryUsedBytes) + previousBytes;
-            var analysis = bytes <= available ? new StoredAnalysis(aligned, [labels], bytes) : null;
+            var analysis = bytes <= available ? new StoredAnalysis(aligned, [labels], bytes, diagnosed) : null;
             study.ReplaceAnalysis(analysis);
             _memoryUsedBytes += (long)(analysis?.Bytes ?? 0) - (long)previousBytes;
             Touch(study);
@@ -179,7 +179,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
     /// in the memory budget. Throws <see cref="StudyRequestException"/>: NotFound (study gone),
     /// FailedPrecondition (never analysed), Stale (another edit came first), ResourceExhausted (budget).
     /// </summary>
-    public StoredAnalysis AppendRevision(string studyId, uint baseRevision, Volume labels)
+    public StoredAnalysis AppendRevision(string studyId, uint baseRevision, Volume labels, DiagnosedLabels? diagnosed = null)
     {
         var bytes = (ulong)labels.Buffer.LongLength;
         lock (_gate)
@@ -203,7 +203,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
                     "MEMORY_BUDGET_EXCEEDED");
             }
 
-            var next = current with { Revisions = [.. current.Revisions, labels], Bytes = current.Bytes + bytes };
+            var next = current with { Revisions = [.. current.Revisions, labels], Bytes = current.Bytes + bytes, Diagnosed = diagnosed };
             study.ReplaceAnalysis(next);
             _memoryUsedBytes += (long)bytes;
             Touch(study);

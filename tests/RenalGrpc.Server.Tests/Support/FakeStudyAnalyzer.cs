@@ -120,6 +120,16 @@ public sealed class FakeStudyAnalyzer : IStudyAnalyzer
         return new StudyDiagnosis(aligned.ReferencePhase, Lesions(labels, aligned.ImagesOnReference.Keys), "re-diagnosed (fake)");
     }
 
+    /// <summary>Records what the server hands the engine for an edit, then re-diagnoses the whole map (the interface's default).</summary>
+    public DiagnosedLabels Rediagnose(AlignedStudy aligned, Volume labels, DiagnosedLabels? previous, VoxelBounds changed, CancellationToken cancellationToken)
+    {
+        LastRediagnose = (previous, changed);
+        return new DiagnosedLabels(Diagnose(aligned, labels, cancellationToken), []);
+    }
+
+    /// <summary>The base revision's diagnosis and the changed box of the last edit.</summary>
+    public (DiagnosedLabels? Previous, VoxelBounds Changed)? LastRediagnose { get; private set; }
+
     /// <summary>The engine's real local segmentation with the fake's threshold rule as stage 1.</summary>
     public Volume? SegmentLesionAt(AlignedStudy aligned, Vec3 pointLps, CancellationToken cancellationToken) =>
         LocalLesionSegmentation.Segment(new ThresholdSegmenter(), aligned, pointLps, cancellationToken);
