@@ -15,9 +15,11 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 
 echo "== 1. a synthetic four-phase study (N, A, P, D; each phase its own scan)"
-$RENAL phantom --out "$OUT/data" --cases 1 --seed 2026 --balance uniform --normal-fraction 0
+# Seed 2027: a 32 mm-radius ccRCC in the right kidney. (The default model misses tumors
+# under about 1 cm radius, see MODEL.md; seed 2026's 6.6 mm tumor shows only "no lesions found".)
+$RENAL phantom --out "$OUT/data" --cases 1 --seed 2027 --balance uniform --normal-fraction 0
 CASE="$OUT/data/case_00000"
-/usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('ground truth subtype:', d['subtype'], '| lesions:', len(d['lesions']))" "$CASE/case.json"
+/usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('ground truth subtype:', d['subtype'], '| lesions:', ', '.join(f\"{l['kind']} {l.get('subtype') or ''} radius {l['radius_mm']:.0f} mm {l['side']}\" for l in d['lesions']))" "$CASE/case.json"
 
 echo
 echo "== 2. the gRPC server with the default model, on a free loopback port"
