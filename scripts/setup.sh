@@ -13,6 +13,7 @@ APT_PACKAGES=(
   fonts-dejavu-core                                             # captions in `renal preview`
   python3-zstandard python3-lz4                                 # optional compressed uploads (Python client tests)
   libinsighttoolkit5-dev                                        # ITK reads back our NIfTI/NRRD files in tests
+  python3-torch                                                 # PyTorch reference: state_dict import, training/pytorch
 )
 
 missing=()
