@@ -27,33 +27,26 @@ internal sealed class TransferBenchmark : IBenchmark
         await client.GetServerInfoAsync(cancellationToken); // connection and JIT warm-up
 
         var table = new BenchmarkTable($"study upload, 4 x 512x512x200 int16 = {studyBytes / 1e6:F0} MB, loopback ({(dll.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug")} server)", "MB/s");
-        double rawBest = 0;
         var notes = new List<string>();
-        // The first upload of a fresh server runs while the JIT is still tiering up the receive path
-        // (about twice the server CPU); it is reported on its own, then raw is the best of three.
-        foreach (var (compression, label) in new[]
+        // The first upload of fresh processes runs while the JIT is still compiling the send and
+        // receive paths; it is reported on its own. Two more uploads finish the warm-up, then the
+        // steady state is the median (and best) of five, since single runs on this shared 2-core
+        // machine scatter by +-30%.
+        var cold = await UploadAsync(client, server.ProcessId, phases, ChunkCompression.None, cancellationToken);
+        table.Add("raw upload, first after start (cold JIT)", cold.MBps, RawBarMBps, "bar");
+        notes.Add(cold.Describe("raw, cold"));
+        for (int i = 0; i < 2; i++) await UploadAsync(client, server.ProcessId, phases, ChunkCompression.None, cancellationToken);
+        var warm = new List<TimedUpload>();
+        for (int i = 0; i < WarmRuns; i++) warm.Add(await UploadAsync(client, server.ProcessId, phases, ChunkCompression.None, cancellationToken));
+        double rawMedian = Median(warm.Select(w => w.MBps)), rawBest = warm.Max(w => w.MBps);
+        table.Add($"raw upload, warm: median of {WarmRuns}", rawMedian, RawBarMBps, "bar");
+        table.Add($"raw upload, warm: best of {WarmRuns}", rawBest, RawBarMBps, "bar");
+        notes.Add(FormattableString.Invariant($"raw, warm: {string.Join(" / ", warm.Select(w => w.MBps.ToString("F0", System.Globalization.CultureInfo.InvariantCulture)))} MB/s; CPU per upload client {Median(warm.Select(w => w.ClientCpu)):F2} s (SHA-256 {Median(warm.Select(w => w.Result.HashSeconds)):F2} s of it), server {Median(warm.Select(w => w.ServerCpu)):F2} s (medians)"));
+        foreach (var compression in new[] { ChunkCompression.Zstd, ChunkCompression.Lz4 })
         {
-            (ChunkCompression.None, "raw upload, first after start (cold JIT)"),
-            (ChunkCompression.None, "raw upload (warm)"), (ChunkCompression.None, "raw upload (warm)"), (ChunkCompression.None, "raw upload (warm)"),
-            (ChunkCompression.Zstd, ""), (ChunkCompression.Lz4, ""),
-        })
-        {
-            var cpu = CpuClock.Start(server.ProcessId);
-            var result = await client.UploadStudyAsync(phases, compression, null, cancellationToken);
-            var (clientCpu, serverCpu) = cpu.Stop();
-            if (result.AlreadyStored) throw new InvalidOperationException("study was already stored; the benchmark needs a fresh upload");
-            await client.DeleteStudyAsync(result.StudyId, cancellationToken);
-            if (compression == ChunkCompression.None)
-            {
-                if (label.EndsWith("(warm)", StringComparison.Ordinal)) rawBest = Math.Max(rawBest, result.MBps);
-                table.Add(label, result.MBps, RawBarMBps, "bar");
-            }
-            else
-            {
-                table.Add($"{compression.ToString().ToLowerInvariant()} upload (ratio {(double)result.Bytes / result.WireBytes:F2})", result.MBps, rawBest, "best warm raw");
-            }
-            notes.Add(FormattableString.Invariant(
-                $"{(label.Length > 0 ? label : compression.ToString())}: stream {result.Seconds:F2} s, SHA-256 {result.HashSeconds:F2} s, wire {result.WireBytes / 1e6:F0} MB; CPU client {clientCpu:F2} s, server {serverCpu:F2} s"));
+            var run = await UploadAsync(client, server.ProcessId, phases, compression, cancellationToken);
+            table.Add($"{compression.ToString().ToLowerInvariant()} upload (ratio {(double)run.Result.Bytes / run.Result.WireBytes:F2})", run.MBps, rawMedian, "warm raw median");
+            notes.Add(run.Describe(compression.ToString()));
         }
         await client.UploadStudyAsync(phases, ChunkCompression.None, null, cancellationToken);
         var find = Stopwatch.StartNew();
@@ -66,9 +59,35 @@ internal sealed class TransferBenchmark : IBenchmark
         double ratio = (double)peak / studyBytes;
         Console.WriteLine(FormattableString.Invariant($"- load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end (2 cores: above ~1.5 the figures are lower bounds)"));
         Console.WriteLine(FormattableString.Invariant(
-            $"- server peak RSS (VmHWM) of a fresh server after one raw upload {peak / 1e6:F0} MB = {ratio:F2} x study bytes (bar < {RssBar}: {(ratio < RssBar ? "met" : "NOT met")}); raw {rawBest:F0} MB/s (best warm, bar >= {RawBarMBps}: {(rawBest >= RawBarMBps ? "met" : "NOT met")})"));
+            $"- server peak RSS (VmHWM) of a fresh server after one raw upload {peak / 1e6:F0} MB = {ratio:F2} x study bytes (bar < {RssBar}: {(ratio < RssBar ? "met" : "NOT met")}); raw {rawMedian:F0} MB/s (warm median, bar >= {RawBarMBps}: {(rawMedian >= RawBarMBps ? "met" : "NOT met")})"));
         RunPythonTransfer(context, server.Address);
         await SegmentationDownload.RunAsync(context, dll, phases["N"], cancellationToken);
+    }
+
+    private const int WarmRuns = 5;
+
+    private static async Task<TimedUpload> UploadAsync(RenalClient client, int serverPid, Dictionary<string, Volume> phases, ChunkCompression compression, CancellationToken cancellationToken)
+    {
+        var cpu = CpuClock.Start(serverPid);
+        var result = await client.UploadStudyAsync(phases, compression, null, cancellationToken);
+        var (clientCpu, serverCpu) = cpu.Stop();
+        if (result.AlreadyStored) throw new InvalidOperationException("study was already stored; the benchmark needs a fresh upload");
+        await client.DeleteStudyAsync(result.StudyId, cancellationToken);
+        return new TimedUpload(result, clientCpu, serverCpu);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private sealed record TimedUpload(UploadResult Result, double ClientCpu, double ServerCpu)
+    {
+        public double MBps => Result.MBps;
+
+        public string Describe(string label) => FormattableString.Invariant(
+            $"{label}: stream {Result.Seconds:F2} s, SHA-256 {Result.HashSeconds:F2} s, wire {Result.WireBytes / 1e6:F0} MB; CPU client {ClientCpu:F2} s, server {ServerCpu:F2} s");
     }
 
     // A fresh server per measurement: the sequence above deletes and re-uploads, so its peak would
@@ -111,6 +130,8 @@ internal sealed class TransferBenchmark : IBenchmark
         start.ArgumentList.Add(script);
         start.ArgumentList.Add("--url");
         start.ArgumentList.Add(server.ToString());
+        start.ArgumentList.Add("--repeat");
+        start.ArgumentList.Add(WarmRuns.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
