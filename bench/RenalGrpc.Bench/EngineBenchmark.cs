@@ -26,7 +26,10 @@ internal sealed class EngineBenchmark : IBenchmark
     private sealed record StudyRun(string Label, BenchStudy Study, IReadOnlyList<StageTiming> Timings, double WallSeconds,
         long RssBefore, long PeakBefore, long? PeakDuring, long PeakAfter, int LesionsFound, string Verdict);
 
-    private sealed record WindowRun(int[] Grid, int[] Tile, int Tiles, double PreprocessSeconds, double PredictSeconds, double ForwardMs);
+    private sealed record WindowRun(InferencePrecision Precision, int[] Grid, int[] Tile, int Tiles, double PreprocessSeconds, double PredictSeconds, double ForwardMs);
+
+    /// <summary>How far bfloat16 labels (argmax on the model grid) stray from float32 ones.</summary>
+    private sealed record PrecisionAgreement(double VoxelAgreement, double DiceKidneyMasses, double DiceTumor, long TumorVoxelsFloat32, long TumorVoxelsBFloat16);
 
     public async Task RunAsync(BenchmarkContext context, CancellationToken cancellationToken)
     {
@@ -34,7 +37,7 @@ internal sealed class EngineBenchmark : IBenchmark
         var load = Stopwatch.StartNew();
         using var model = ModelCheckpoint.Load(folder);
         double loadSeconds = load.Elapsed.TotalSeconds;
-        using var analyzer = new StudyAnalyzer(model);
+        using var analyzer = new StudyAnalyzer(model); // the server's settings: bfloat16 stage 1
         var metadata = model.Metadata;
         Console.WriteLine(FormattableString.Invariant(
             $"engine: model {folder} ({description}; {metadata.Name} {metadata.Version}, U-Net [{string.Join(", ", metadata.Segmentation.Features)}], spacing [{string.Join(", ", metadata.SpacingMm)}] mm, tile [{string.Join(", ", metadata.TileShape)}]), loaded in {loadSeconds:F2} s; torch threads {get_num_threads()}"));
@@ -60,10 +63,10 @@ internal sealed class EngineBenchmark : IBenchmark
         PrintStages(runs);
         PrintMemory(runs, generateSeconds);
 
-        var window = MeasureSlidingWindow(model, realistic.Phases["P"], cancellationToken);
+        var (windows, agreement) = MeasureSlidingWindow(model, realistic.Phases["P"], cancellationToken);
         realistic = null;
         ProcessMemory.Settle();
-        PrintWindow(window);
+        PrintWindow(windows, agreement);
     }
 
     /// <summary>One forward on a tile first, so libtorch's one-time set-up is not charged to the small study.</summary>
@@ -97,7 +100,11 @@ internal sealed class EngineBenchmark : IBenchmark
         return run;
     }
 
-    private static WindowRun MeasureSlidingWindow(LoadedModel model, Volume phase, CancellationToken cancellationToken)
+    /// <summary>
+    /// The window at float32 and at bfloat16 (the default) on the same prepared grid: time per run,
+    /// the bare forward per tile, and how well the two label maps agree.
+    /// </summary>
+    private static (IReadOnlyList<WindowRun> Runs, PrecisionAgreement Agreement) MeasureSlidingWindow(LoadedModel model, Volume phase, CancellationToken cancellationToken)
     {
         var metadata = model.Metadata;
         var tile = metadata.TileShape.ToArray();
@@ -107,25 +114,48 @@ internal sealed class EngineBenchmark : IBenchmark
         var prepared = preprocessor.Run(phase);
         double preprocessSeconds = clock.Elapsed.TotalSeconds;
         var grid = prepared.Image.shape.Skip(1).Select(n => (int)n).ToArray();
-        var predictor = new SlidingWindowPredictor(model.Segmentation, new SlidingWindowOptions { TileShape = tile, PadValue = prepared.Record.PadValue });
-        // One run: the network is warm (Analyze ran it on the same grid) and a run is 10^2 tiles.
-        clock.Restart();
-        predictor.Predict(prepared.Image, cancellationToken).Dispose();
-        double predictSeconds = clock.Elapsed.TotalSeconds;
-
-        // The bare network on one tile: what the window costs beyond the forwards (blending, copies).
-        using var noGrad = no_grad();
-        var oneTile = prepared.Image[TensorIndex.Colon, TensorIndex.Slice(0, tile[0]), TensorIndex.Slice(0, tile[1]), TensorIndex.Slice(0, tile[2])].unsqueeze(0);
-        var forwards = new double[5];
-        for (int n = 0; n < forwards.Length; n++)
+        var runs = new List<WindowRun>();
+        var labels = new Dictionary<InferencePrecision, Tensor>();
+        foreach (var precision in new[] { InferencePrecision.Float32, InferencePrecision.BFloat16 })
         {
-            using var inner = NewDisposeScope();
+            using var network = PrecisionCopy.Of(model.Segmentation, precision);
+            var predictor = new SlidingWindowPredictor(network, new SlidingWindowOptions { TileShape = tile, PadValue = prepared.Record.PadValue });
+            predictor.Predict(prepared.Image[TensorIndex.Colon, TensorIndex.Slice(0, tile[0]), TensorIndex.Slice(0, tile[1]), TensorIndex.Slice(0, tile[2])], cancellationToken).Dispose();
+            // One timed run after a one-tile warm-up: a run is tens of tiles.
             clock.Restart();
-            model.Segmentation.forward(oneTile);
-            forwards[n] = clock.Elapsed.TotalMilliseconds;
+            var probabilities = predictor.Predict(prepared.Image, cancellationToken);
+            double predictSeconds = clock.Elapsed.TotalSeconds;
+            labels[precision] = probabilities.argmax(0);
+            probabilities.Dispose();
+
+            // The bare network on one tile: what the window costs beyond the forwards (blending, copies).
+            using var noGrad = no_grad();
+            var oneTile = prepared.Image[TensorIndex.Colon, TensorIndex.Slice(0, tile[0]), TensorIndex.Slice(0, tile[1]), TensorIndex.Slice(0, tile[2])]
+                .unsqueeze(0).to(PrecisionCopy.ScalarTypeOf(precision));
+            var forwards = new double[5];
+            for (int n = 0; n < forwards.Length; n++)
+            {
+                using var inner = NewDisposeScope();
+                clock.Restart();
+                network.forward(oneTile);
+                forwards[n] = clock.Elapsed.TotalMilliseconds;
+            }
+            Array.Sort(forwards);
+            runs.Add(new WindowRun(precision, grid, tile, TilePlanner.Plan(grid, tile).TileCount, preprocessSeconds, predictSeconds, forwards[forwards.Length / 2]));
         }
-        Array.Sort(forwards);
-        return new WindowRun(grid, tile, TilePlanner.Plan(grid, tile).TileCount, preprocessSeconds, predictSeconds, forwards[forwards.Length / 2]);
+        return (runs, Agree(labels[InferencePrecision.Float32], labels[InferencePrecision.BFloat16]));
+    }
+
+    private static PrecisionAgreement Agree(Tensor reference, Tensor other)
+    {
+        static double Dice(Tensor a, Tensor b)
+        {
+            double denominator = a.sum().item<long>() + b.sum().item<long>();
+            return denominator == 0 ? 1 : 2.0 * (a & b).sum().item<long>() / denominator;
+        }
+        double agreement = reference.eq(other).to(ScalarType.Float64).mean().item<double>();
+        return new PrecisionAgreement(agreement, Dice(reference.gt(0), other.gt(0)), Dice(reference.eq(2), other.eq(2)),
+            reference.eq(2).sum().item<long>(), other.eq(2).sum().item<long>());
     }
 
     private static void PrintStages(IReadOnlyList<StudyRun> runs)
@@ -172,23 +202,27 @@ internal sealed class EngineBenchmark : IBenchmark
             $"target: realistic peak RSS < {PeakRssTargetBytes / 1e9:F0} GB: {judged / 1e9:F2} GB ({(realistic.PeakDuring is null ? "process VmHWM, reset unavailable" : "during Analyze")}), {(judged < PeakRssTargetBytes ? "met" : "NOT met")}"));
     }
 
-    private static void PrintWindow(WindowRun w)
+    private static void PrintWindow(IReadOnlyList<WindowRun> runs, PrecisionAgreement agreement)
     {
+        var w = runs[0];
         long gridVoxels = (long)w.Grid[0] * w.Grid[1] * w.Grid[2];
         long tileVoxels = (long)w.Tile[0] * w.Tile[1] * w.Tile[2] * w.Tiles;
+        string Cells(Func<WindowRun, string> cell) => string.Join(" | ", runs.Select(cell));
         Console.WriteLine();
         Console.WriteLine($"## Sliding window on the realistic study's P phase, model grid (SlidingWindowPredictor, step 0.5, Gaussian blend, no TTA, {get_num_threads()} threads)");
-        Console.WriteLine("| measure | value |");
-        Console.WriteLine("|---|---:|");
-        Console.WriteLine($"| model grid (z x y x x) | {w.Grid[0]}x{w.Grid[1]}x{w.Grid[2]} |");
-        Console.WriteLine($"| tiles of {w.Tile[0]}x{w.Tile[1]}x{w.Tile[2]} | {w.Tiles} |");
-        Console.WriteLine($"| preprocessing (clip, z-score, resample to model grid) s | {F2(w.PreprocessSeconds)} |");
-        Console.WriteLine($"| Predict wall (s) | {F2(w.PredictSeconds)} |");
-        Console.WriteLine(FormattableString.Invariant($"| **model-grid voxels per second** | {gridVoxels / w.PredictSeconds / 1e6:F2} M |"));
-        Console.WriteLine(FormattableString.Invariant($"| tile voxels per second (overlap counted) | {tileVoxels / w.PredictSeconds / 1e6:F2} M |"));
-        Console.WriteLine(FormattableString.Invariant($"| ms per tile (Predict / tiles) | {w.PredictSeconds * 1000 / w.Tiles:F1} |"));
-        Console.WriteLine(FormattableString.Invariant($"| network forward alone per tile, median of 5 (ms) | {w.ForwardMs:F1} |"));
-        Console.WriteLine(FormattableString.Invariant($"| forwards' share of Predict | {w.ForwardMs * w.Tiles / (w.PredictSeconds * 1000) * 100:F0}% |"));
+        Console.WriteLine($"| measure | {Cells(r => r.Precision.ToString())} |");
+        Console.WriteLine($"|---|{string.Concat(runs.Select(_ => "---:|"))}");
+        Console.WriteLine($"| model grid (z x y x x) | {Cells(r => $"{r.Grid[0]}x{r.Grid[1]}x{r.Grid[2]}")} |");
+        Console.WriteLine($"| tiles of {w.Tile[0]}x{w.Tile[1]}x{w.Tile[2]} | {Cells(r => r.Tiles.ToString(System.Globalization.CultureInfo.InvariantCulture))} |");
+        Console.WriteLine($"| preprocessing (clip, z-score, resample to model grid) s | {Cells(r => F2(r.PreprocessSeconds))} |");
+        Console.WriteLine($"| Predict wall (s) | {Cells(r => F2(r.PredictSeconds))} |");
+        Console.WriteLine($"| **model-grid voxels per second** | {Cells(r => FormattableString.Invariant($"{gridVoxels / r.PredictSeconds / 1e6:F2} M"))} |");
+        Console.WriteLine($"| tile voxels per second (overlap counted) | {Cells(r => FormattableString.Invariant($"{tileVoxels / r.PredictSeconds / 1e6:F2} M"))} |");
+        Console.WriteLine($"| ms per tile (Predict / tiles) | {Cells(r => FormattableString.Invariant($"{r.PredictSeconds * 1000 / r.Tiles:F1}"))} |");
+        Console.WriteLine($"| network forward alone per tile, median of 5 (ms) | {Cells(r => FormattableString.Invariant($"{r.ForwardMs:F1}"))} |");
+        Console.WriteLine($"| forwards' share of Predict | {Cells(r => FormattableString.Invariant($"{r.ForwardMs * r.Tiles / (r.PredictSeconds * 1000) * 100:F0}%"))} |");
+        Console.WriteLine(FormattableString.Invariant(
+            $"bfloat16 vs float32 labels on this grid: {agreement.VoxelAgreement * 100:F3}% of voxels equal; Dice kidney+masses {agreement.DiceKidneyMasses:F4}, tumor {agreement.DiceTumor:F4} ({agreement.TumorVoxelsBFloat16} vs {agreement.TumorVoxelsFloat32} tumor voxels); Predict {runs[0].PredictSeconds / runs[1].PredictSeconds:F2}x faster in bfloat16"));
     }
 
     private static void PrintForward(IReadOnlyList<EngineForwardComparison.Result> results, string torchVersion)

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using RenalGrpc.Engine.Analysis;
 using RenalGrpc.Engine.Checkpoints;
+using RenalGrpc.Engine.Inference;
 
 namespace RenalGrpc.Serving;
 
@@ -9,7 +10,8 @@ namespace RenalGrpc.Serving;
 /// Its metadata is read and checked strictly, so a missing or corrupt checkpoint is reported with
 /// its reason.
 /// </summary>
-public sealed class CheckpointAnalyzerLoader : IAnalyzerLoader
+/// <param name="precision">Number format of stage 1's forward passes (<see cref="StudyAnalyzerSettings.Precision"/>).</param>
+public sealed class CheckpointAnalyzerLoader(InferencePrecision precision = InferencePrecision.BFloat16) : IAnalyzerLoader
 {
 
     public LoadedAnalyzer Load(string modelPath, CancellationToken cancellationToken)
@@ -27,7 +29,7 @@ public sealed class CheckpointAnalyzerLoader : IAnalyzerLoader
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            return new LoadedAnalyzer(StudyAnalyzer.Load(modelPath), IdentityOf(modelPath, metadata));
+            return new LoadedAnalyzer(StudyAnalyzer.Load(modelPath, new StudyAnalyzerSettings { Precision = precision }), IdentityOf(modelPath, metadata));
         }
         catch (ModelCheckpointException e)
         {

@@ -115,4 +115,21 @@ public sealed class StudyLifecycleTests
             () => RunningServer.StartAsync("--memory-budget-mb", "4", "--max-study-mb", "5"));
         Assert.Contains("--max-study-mb", e.Message);
     }
+
+    [Theory]
+    [InlineData("7")]
+    [InlineData("fp16")]
+    public async Task UnknownPrecisionStopsTheServerAtStart(string value)
+    {
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => RunningServer.StartAsync("--precision", value));
+        Assert.Contains("recision", e.ToString());
+    }
+
+    [Fact]
+    public async Task Float32PrecisionIsAccepted()
+    {
+        await using var server = await RunningServer.StartAsync("--precision", "Float32");
+        var n = SyntheticStudy.Phase(Phase.N, 16, 16, 4, seed: 70);
+        Assert.False((await server.UploadAsync(SyntheticStudy.Upload(n))).AlreadyStored);
+    }
 }

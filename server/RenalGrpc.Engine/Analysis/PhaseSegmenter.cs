@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using RenalGrpc.Engine.Checkpoints;
 using RenalGrpc.Engine.Inference;
+using RenalGrpc.Engine.Model;
 using RenalGrpc.Engine.Preprocessing;
 using RenalGrpc.Imaging;
 using static TorchSharp.torch;
@@ -34,21 +35,28 @@ public interface IPhaseSegmenter
 /// onto the phase's grid and argmax there (<see cref="OriginalGridMapper"/>). Every tensor lives in
 /// one dispose scope per call (and one per tile inside the predictor).
 /// </summary>
-public sealed class NetworkPhaseSegmenter : IPhaseSegmenter
+public sealed class NetworkPhaseSegmenter : IPhaseSegmenter, IDisposable
 {
-    private readonly LoadedModel model;
+    private readonly SegmentationUNet network;
+    private readonly bool ownsNetwork;
     private readonly PhasePreprocessor preprocessor;
     private readonly int[] tileShape;
 
-    public NetworkPhaseSegmenter(LoadedModel model)
+    /// <param name="model">The checkpoint; its float32 network is used as it is for <see cref="InferencePrecision.Float32"/>.</param>
+    /// <param name="precision">Other precisions run on a converted copy that this segmenter owns.</param>
+    public NetworkPhaseSegmenter(LoadedModel model, InferencePrecision precision = InferencePrecision.Float32)
     {
         ArgumentNullException.ThrowIfNull(model);
-        this.model = model;
+        Precision = precision;
+        ownsNetwork = precision != InferencePrecision.Float32;
+        network = ownsNetwork ? PrecisionCopy.Of(model.Segmentation, precision) : model.Segmentation;
         var metadata = model.Metadata;
         tileShape = metadata.TileShape.ToArray();
         preprocessor = new PhasePreprocessor(new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]),
             metadata.Normalization, tileShape);
     }
+
+    public InferencePrecision Precision { get; }
 
     public PhaseSegmentation Segment(string phase, Volume image, bool mirrorTta, Action<AnalysisStage, double>? progress,
         CancellationToken cancellationToken)
@@ -63,7 +71,7 @@ public sealed class NetworkPhaseSegmenter : IPhaseSegmenter
         progress?.Invoke(AnalysisStage.Preprocessing, 1);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var predictor = new SlidingWindowPredictor(model.Segmentation, new SlidingWindowOptions
+        var predictor = new SlidingWindowPredictor(network, new SlidingWindowOptions
         {
             TileShape = tileShape,
             MirrorAxes = mirrorTta ? [0, 1, 2] : [],
@@ -75,5 +83,10 @@ public sealed class NetworkPhaseSegmenter : IPhaseSegmenter
         var labels = OriginalGridMapper.ProbabilitiesToLabels(probabilities, prepared.Record);
         progress?.Invoke(AnalysisStage.Segmentation, 1);
         return new PhaseSegmentation(labels, prepared.Record, preprocessingSeconds);
+    }
+
+    public void Dispose()
+    {
+        if (ownsNetwork) network.Dispose();
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using RenalGrpc.Engine.Checkpoints;
 using RenalGrpc.Engine.Classification;
+using RenalGrpc.Engine.Inference;
 using RenalGrpc.Imaging;
 using RenalGrpc.Imaging.Components;
 using static TorchSharp.torch;
@@ -15,6 +16,9 @@ public sealed record StudyAnalyzerSettings
 
     /// <summary>Give freed native memory back to the OS after every study (see <see cref="NativeHeap"/>).</summary>
     public bool TrimNativeMemory { get; init; } = true;
+
+    /// <summary>Number format of the stage-1 forward passes when the analyzer makes its own segmenter.</summary>
+    public InferencePrecision Precision { get; init; } = InferencePrecision.BFloat16;
 }
 
 /// <summary>
@@ -28,6 +32,7 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
     private readonly LoadedModel model;
     private readonly bool ownsModel;
     private readonly IPhaseSegmenter segmenter;
+    private readonly NetworkPhaseSegmenter? ownSegmenter;
     private readonly LesionClassifier classifier;
     private readonly PhaseAligner aligner;
 
@@ -47,7 +52,8 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
         Settings = settings ?? new StudyAnalyzerSettings();
         Settings.Postprocessing.Validate();
         var metadata = model.Metadata;
-        this.segmenter = segmenter ?? new NetworkPhaseSegmenter(model);
+        if (segmenter is null) ownSegmenter = new NetworkPhaseSegmenter(model, Settings.Precision);
+        this.segmenter = segmenter ?? ownSegmenter!;
         classifier = new LesionClassifier(model.Classifier, metadata.ClassifierCrop, metadata.Normalization);
         aligner = new PhaseAligner(new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]), Settings.Alignment);
         model.Segmentation.eval();
@@ -127,6 +133,7 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
 
     public void Dispose()
     {
+        ownSegmenter?.Dispose();
         if (ownsModel) model.Dispose();
     }
 

@@ -37,6 +37,7 @@ public sealed record SlidingWindowOptions
 public sealed class SlidingWindowPredictor
 {
     private readonly nn.Module<Tensor, Tensor> model;
+    private readonly ScalarType modelType;
 
     public SlidingWindowPredictor(nn.Module<Tensor, Tensor> model, SlidingWindowOptions options)
     {
@@ -56,6 +57,9 @@ public sealed class SlidingWindowPredictor
             }
         }
         this.model = model;
+        // Tiles are cut from a float32 image; a network converted to bfloat16 (PrecisionCopy) gets
+        // its input in its own type and its logits come back as float32 before softmax and blending.
+        modelType = model.parameters().Select(p => p.dtype).FirstOrDefault(ScalarType.Float32);
         Options = options;
     }
 
@@ -131,7 +135,9 @@ public sealed class SlidingWindowPredictor
         foreach (var dims in mirrorSets)
         {
             var x = dims.Length == 0 ? input : input.flip(dims);
+            if (x.dtype != modelType) x = x.to(modelType);
             var logits = model.forward(x);
+            if (logits.dtype != ScalarType.Float32) logits = logits.to(ScalarType.Float32);
             if (dims.Length > 0) logits = logits.flip(dims);
             var value = Options.Accumulation == TileAccumulation.Probabilities ? logits.softmax(1) : logits;
             total = total is null ? value : total + value;

@@ -67,7 +67,7 @@ public sealed class RenalServerHost : IAsyncDisposable
         builder.Services.AddHostedService<StudyExpiryService>();
         builder.Services.AddSingleton(sp => new BearerToken(ReadToken(sp.GetRequiredService<IOptions<RenalServerOptions>>().Value)));
         builder.Services.AddSingleton(CreateHealth());
-        builder.Services.AddSingleton<IAnalyzerLoader, CheckpointAnalyzerLoader>();
+        builder.Services.AddSingleton<IAnalyzerLoader>(sp => new CheckpointAnalyzerLoader(sp.GetRequiredService<IOptions<RenalServerOptions>>().Value.Precision));
         builder.Services.AddSingleton<InferenceWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InferenceWorker>());
         configureServices?.Invoke(builder.Services);

@@ -1,0 +1,55 @@
+using RenalGrpc.Engine.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RenalGrpc.Engine.Inference;
+
+/// <summary>Number format of the stage-1 network's forward passes (weights are always stored as float32).</summary>
+public enum InferencePrecision
+{
+    Float32,
+
+    /// <summary>
+    /// bfloat16 weights and activations, probabilities blended in float32. On this project's
+    /// AVX-512 CPUs a forward costs about half (PLATFORM.md: 740 -> 320 ms for 96^3); see
+    /// docs/BENCHMARKS.md for the measured label agreement with float32.
+    /// </summary>
+    BFloat16,
+}
+
+/// <summary>Makes the copy of a segmentation network that runs at a given precision.</summary>
+public static class PrecisionCopy
+{
+    public static ScalarType ScalarTypeOf(InferencePrecision precision) => precision switch
+    {
+        InferencePrecision.Float32 => ScalarType.Float32,
+        InferencePrecision.BFloat16 => ScalarType.BFloat16,
+        _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "unknown precision"),
+    };
+
+    /// <summary>
+    /// A new network with the same architecture and weights, converted to the precision and in
+    /// eval mode; the caller disposes it. The source is left as it is (training and the float32
+    /// path keep using it).
+    /// </summary>
+    public static SegmentationUNet Of(SegmentationUNet source, InferencePrecision precision)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var copy = new SegmentationUNet(source.Options);
+        try
+        {
+            using (no_grad())
+            {
+                copy.load_state_dict(source.state_dict());
+            }
+            copy.to(ScalarTypeOf(precision));
+            copy.eval();
+            return copy;
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+}
