@@ -44,9 +44,12 @@ public sealed class NetworkPhaseSegmenter : IPhaseSegmenter, IDisposable
 
     /// <param name="model">The checkpoint; its float32 network is used as it is for <see cref="InferencePrecision.Float32"/>.</param>
     /// <param name="precision">Other precisions run on a converted copy that this segmenter owns.</param>
-    public NetworkPhaseSegmenter(LoadedModel model, InferencePrecision precision = InferencePrecision.Float32)
+    /// <param name="stepFraction">Sliding-window step as a fraction of the tile.</param>
+    public NetworkPhaseSegmenter(LoadedModel model, InferencePrecision precision = InferencePrecision.Float32, double stepFraction = 0.5)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (!(stepFraction > 0 && stepFraction <= 1)) throw new ArgumentOutOfRangeException(nameof(stepFraction), stepFraction, "the step must be in (0, 1] of a tile");
+        StepFraction = stepFraction;
         Precision = precision;
         ownsNetwork = precision != InferencePrecision.Float32;
         network = ownsNetwork ? PrecisionCopy.Of(model.Segmentation, precision) : model.Segmentation;
@@ -57,6 +60,8 @@ public sealed class NetworkPhaseSegmenter : IPhaseSegmenter, IDisposable
     }
 
     public InferencePrecision Precision { get; }
+
+    public double StepFraction { get; }
 
     public PhaseSegmentation Segment(string phase, Volume image, bool mirrorTta, Action<AnalysisStage, double>? progress,
         CancellationToken cancellationToken)
@@ -75,6 +80,7 @@ public sealed class NetworkPhaseSegmenter : IPhaseSegmenter, IDisposable
         {
             TileShape = tileShape,
             MirrorAxes = mirrorTta ? [0, 1, 2] : [],
+            StepFraction = StepFraction,
             PadValue = prepared.Record.PadValue,
         });
         progress?.Invoke(AnalysisStage.Segmentation, 0);

@@ -19,6 +19,9 @@ public sealed record StudyAnalyzerSettings
 
     /// <summary>Number format of the stage-1 forward passes when the analyzer makes its own segmenter.</summary>
     public InferencePrecision Precision { get; init; } = InferencePrecision.BFloat16;
+
+    /// <summary>Sliding-window step as a fraction of the tile (0.5 = nnU-Net's half-tile overlap).</summary>
+    public double TileStepFraction { get; init; } = 0.5;
 }
 
 /// <summary>
@@ -52,7 +55,7 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
         Settings = settings ?? new StudyAnalyzerSettings();
         Settings.Postprocessing.Validate();
         var metadata = model.Metadata;
-        if (segmenter is null) ownSegmenter = new NetworkPhaseSegmenter(model, Settings.Precision);
+        if (segmenter is null) ownSegmenter = new NetworkPhaseSegmenter(model, Settings.Precision, Settings.TileStepFraction);
         this.segmenter = segmenter ?? ownSegmenter!;
         classifier = new LesionClassifier(model.Classifier, metadata.ClassifierCrop, metadata.Normalization);
         aligner = new PhaseAligner(new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]), Settings.Alignment);
