@@ -14,7 +14,7 @@ internal sealed class TrainCommand : ICliCommand
     public string Summary => "train the model (segmentation and/or subtype stage) on a dataset folder";
     public string Usage => $"""
         usage: renal train --data DIR --out MODEL [--stage seg|cls|both] [--epochs N] [--seg-epochs N] [--cls-epochs N]
-                           [--val-fraction F] [--seed S] [--threads N] [--batch-size N]
+                           [--val-fraction F] [--seed S] [--threads N] [--batch-size N] [--version V]
           --data DIR        dataset in the DATASET.md layout (renal phantom) or the KiTS23 layout
           --out MODEL       checkpoint folder; an existing checkpoint there is the starting point, and
                             OUT/train-state holds resumable state (rerun the same command to resume)
@@ -24,6 +24,8 @@ internal sealed class TrainCommand : ICliCommand
           --val-fraction F  share of cases held out for validation metrics (default 0.1)
           --seed S          seed of the split, initialisation and every random draw (default 0)
           --threads N       CPU threads for TorchSharp (default: all cores)
+          --version V       model version written into checkpoint.json (default: the starting
+                            checkpoint's, or 0.1.0 for a new model)
         """;
     public IReadOnlySet<string> Switches { get; } = new HashSet<string>();
 
@@ -55,6 +57,7 @@ internal sealed class TrainCommand : ICliCommand
                 BatchSize = args.IntValue("--batch-size", segDefaults.BatchSize, 1, 64),
             },
             Classification = clsDefaults with { Epochs = clsEpochs },
+            ModelVersion = args.Value("--version"),
         };
         args.EnsureAllConsumed(maxPositionals: 0);
         var metadata = TrainingRun.Execute(request, line => stdout.WriteLine(line), cancellationToken);

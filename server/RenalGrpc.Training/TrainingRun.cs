@@ -30,7 +30,11 @@ public sealed record TrainingRequest
 
     /// <summary>Model name and version written into checkpoint.json.</summary>
     public string ModelName { get; init; } = "renal-phantom";
-    public string ModelVersion { get; init; } = "0.1.0";
+
+    /// <summary>Null: the starting checkpoint's version (training one stage must not relabel the other's), or <see cref="NewModelVersion"/>.</summary>
+    public string? ModelVersion { get; init; }
+
+    public const string NewModelVersion = "0.1.0";
 }
 
 /// <summary>
@@ -55,14 +59,14 @@ public static class TrainingRun
             : new LoadedModel(new CheckpointMetadata
                 {
                     Name = request.ModelName,
-                    Version = request.ModelVersion,
+                    Version = request.ModelVersion ?? TrainingRequest.NewModelVersion,
                     // About the small phantom scans' own spacing: on 2 CPU cores a finer grid would
                     // cost ~3x per step for little gain on lesions of 1-8 cm.
                     SpacingMm = new[] { 2.5, 2.5, 5.0 },
                     TileShape = request.Segmentation.PatchShape,
                 },
                 new SegmentationUNet(request.SegmentationNetwork), new SubtypeClassifier(new SubtypeClassifierOptions()));
-        var metadata = model.Metadata with { Name = request.ModelName, Version = request.ModelVersion };
+        var metadata = model.Metadata with { Name = request.ModelName, Version = request.ModelVersion ?? model.Metadata.Version };
         var metrics = new Dictionary<string, double>(metadata.ValidationMetrics);
         var stateFolder = Path.Combine(request.OutputFolder, "train-state");
         var spacing = new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]);

@@ -18,6 +18,7 @@ public sealed class TrainingRunTests(TinyDataset data)
         Assert.Contains(log, l => l.StartsWith("[seg] step 40/40", StringComparison.Ordinal));
         Assert.Contains(log, l => l.StartsWith("[cls]", StringComparison.Ordinal));
         Assert.Equal(5, metadata.Training.Seed);
+        Assert.Equal(TrainingRequest.NewModelVersion, metadata.Version);
         Assert.Equal(new[] { 2.5, 2.5, 5.0 }, metadata.SpacingMm);
         Assert.Contains("val_dice_kidney_masses", metadata.ValidationMetrics.Keys);
 
@@ -29,6 +30,19 @@ public sealed class TrainingRunTests(TinyDataset data)
         using var again = ModelCheckpoint.Load(output);
         again.Segmentation.eval();
         Assert.True(loaded.Segmentation.forward(input).allclose(again.Segmentation.forward(input)));
+        Directory.Delete(output, true);
+    }
+
+    [Fact]
+    public void Training_one_stage_on_a_checkpoint_keeps_its_version_unless_one_is_given()
+    {
+        var output = Path.Combine(Path.GetTempPath(), "renal-run-" + Guid.NewGuid().ToString("N"));
+        var first = TrainingRun.Execute(data.Request(output, TrainingStages.Classification) with { ModelVersion = "0.3.0" }, _ => { }, CancellationToken.None);
+        Assert.Equal("0.3.0", first.Version);
+        Directory.Delete(Path.Combine(output, "train-state"), true);
+        var kept = TrainingRun.Execute(data.Request(output, TrainingStages.Classification), _ => { }, CancellationToken.None);
+        Assert.Equal("0.3.0", kept.Version);
+        Assert.Equal("0.3.0", ModelCheckpoint.ReadMetadata(output).Version);
         Directory.Delete(output, true);
     }
 
