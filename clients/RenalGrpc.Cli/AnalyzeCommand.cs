@@ -51,7 +51,7 @@ internal sealed class AnalyzeCommand(IAnalyzerLoader localLoader) : ICliCommand
         RenalClientOptions? server = null;
         if (local)
         {
-            foreach (var remote in new[] { "--server", "--token", "--token-file", "--tls-ca" })
+            foreach (var remote in new[] { "--server", "--token", "--token-file", "--tls-ca", "--tls-client-cert", "--tls-client-key" })
                 if (args.Value(remote) is not null) throw new CliUsageException($"{remote} cannot be combined with --local");
         }
         else

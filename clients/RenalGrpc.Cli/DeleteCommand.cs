@@ -5,7 +5,7 @@ internal sealed class DeleteCommand : ICliCommand
 {
     public string Name => "delete";
     public string Summary => "delete a study stored on a server";
-    public string Usage => "usage: renal delete --study ID [--server URL] [--token T | --token-file PATH] [--tls-ca PATH]\n" + ServerConnection.Usage;
+    public string Usage => "usage: renal delete --study ID [--server URL] [--token T | --token-file PATH] [--tls-ca PATH] [--tls-client-cert PATH --tls-client-key PATH]\n" + ServerConnection.Usage;
     public IReadOnlySet<string> Switches { get; } = new HashSet<string>();
 
     public Task<int> RunAsync(CliArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)

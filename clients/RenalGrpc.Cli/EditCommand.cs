@@ -20,7 +20,7 @@ internal sealed class EditCommand : ICliCommand
     public string Usage => """
         usage: renal edit --study ID (--labels edited.nii.gz|.nrrd|.seg.nrrd | --remove-at X,Y,Z | --add-at X,Y,Z)
                           [--base-revision N] [--whole-map] [--out-report report.json]
-                          [--server URL] [--token T | --token-file PATH] [--tls-ca PATH]
+                          [--server URL] [--token T | --token-file PATH] [--tls-ca PATH] [--tls-client-cert PATH --tls-client-key PATH]
           --study ID          a stored, analysed study
           --labels PATH       the edited label map in the study's reference grid (0 background, 1 kidney, 2 tumor, 3 cyst)
           --remove-at X,Y,Z   remove the lesion under this LPS point (mm)
@@ -133,7 +133,7 @@ internal sealed class SegmentationCommand : ICliCommand
     public string Name => "segmentation";
     public string Summary => "save a stored revision of a study's label map";
     public string Usage => """
-        usage: renal segmentation --study ID --out labels.nii.gz|.nrrd|.seg.nrrd [--revision N] [--server URL] [--token T | --token-file PATH] [--tls-ca PATH]
+        usage: renal segmentation --study ID --out labels.nii.gz|.nrrd|.seg.nrrd [--revision N] [--server URL] [--token T | --token-file PATH] [--tls-ca PATH] [--tls-client-cert PATH --tls-client-key PATH]
           --revision N   the revision (default: the latest); revision 1 is what Analyze answered
         """ + "\n" + ServerConnection.Usage;
     public IReadOnlySet<string> Switches { get; } = new HashSet<string>();

@@ -8,7 +8,7 @@ internal sealed class InfoCommand : ICliCommand
 {
     public string Name => "info";
     public string Summary => "show a server's version, model, limits and label table";
-    public string Usage => "usage: renal info [--server URL] [--token T | --token-file PATH] [--tls-ca PATH]\n" + ServerConnection.Usage;
+    public string Usage => "usage: renal info [--server URL] [--token T | --token-file PATH] [--tls-ca PATH] [--tls-client-cert PATH --tls-client-key PATH]\n" + ServerConnection.Usage;
     public IReadOnlySet<string> Switches { get; } = new HashSet<string>();
 
     public Task<int> RunAsync(CliArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)

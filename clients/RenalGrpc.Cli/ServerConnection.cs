@@ -13,6 +13,8 @@ internal static class ServerConnection
           --token TOKEN     bearer token, when the server requires one
           --token-file PATH file holding the bearer token (first line)
           --tls-ca PATH     PEM CA certificate to trust for https://
+          --tls-client-cert PATH  PEM certificate to present to a server that requires one (mutual TLS)
+          --tls-client-key PATH   PEM private key of --tls-client-cert
         """;
 
     public static RenalClientOptions Parse(CliArguments args)
@@ -26,16 +28,34 @@ internal static class ServerConnection
         if (tokenFile is not null) token = ReadToken(tokenFile);
         var ca = args.Value("--tls-ca");
         if (ca is not null && !File.Exists(ca)) throw new CliUsageException($"--tls-ca {ca}: file not found");
-        return new RenalClientOptions { Uri = uri, Token = token, RootCertificatePath = ca };
+        var clientCert = args.Value("--tls-client-cert");
+        var clientKey = args.Value("--tls-client-key");
+        if ((clientCert is null) != (clientKey is null)) throw new CliUsageException("give --tls-client-cert and --tls-client-key together");
+        foreach (var (option, path) in new[] { ("--tls-client-cert", clientCert), ("--tls-client-key", clientKey) })
+            if (path is not null && !File.Exists(path)) throw new CliUsageException($"{option} {path}: file not found");
+        if (clientCert is not null && uri.Scheme != "https") throw new CliUsageException("--tls-client-cert needs an https:// server");
+        return new RenalClientOptions
+        {
+            Uri = uri, Token = token, RootCertificatePath = ca, ClientCertificatePath = clientCert, ClientKeyPath = clientKey,
+        };
     }
 
     /// <summary>Runs a command body against a client, turning client failures into exit codes and messages.</summary>
     public static async Task<int> RunAsync(string command, RenalClientOptions options, TextWriter stderr, Func<RenalClient, Task<int>> body)
     {
+        RenalClient client;
         try
         {
-            using var client = new RenalClient(options);
-            return await body(client);
+            client = new RenalClient(options);
+        }
+        catch (ArgumentException ex)
+        {
+            // A certificate or key file that cannot be used: the user's input, not the server.
+            throw new CliUsageException(ex.Message);
+        }
+        try
+        {
+            using (client) return await body(client);
         }
         catch (RenalServerException ex)
         {

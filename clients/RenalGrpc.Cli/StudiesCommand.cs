@@ -8,7 +8,7 @@ internal sealed class StudiesCommand : ICliCommand
 {
     public string Name => "studies";
     public string Summary => "list the studies stored on a server";
-    public string Usage => "usage: renal studies [--server URL] [--token T | --token-file PATH] [--tls-ca PATH]\n" + ServerConnection.Usage;
+    public string Usage => "usage: renal studies [--server URL] [--token T | --token-file PATH] [--tls-ca PATH] [--tls-client-cert PATH --tls-client-key PATH]\n" + ServerConnection.Usage;
     public IReadOnlySet<string> Switches { get; } = new HashSet<string>();
 
     public Task<int> RunAsync(CliArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)

@@ -4,7 +4,10 @@ using Grpc.Net.Client;
 
 namespace RenalGrpc.Client;
 
-/// <summary>Builds the HTTP/2 channel: optional private CA for TLS, deadlines kept apart from cancellation.</summary>
+/// <summary>
+/// Builds the HTTP/2 channel: optional private CA for TLS, optional client certificate (mutual TLS),
+/// deadlines kept apart from cancellation.
+/// </summary>
 internal static class ChannelFactory
 {
     public static GrpcChannel Create(RenalClientOptions options)
@@ -20,6 +23,8 @@ internal static class ChannelFactory
         };
         if (options.RootCertificatePath is not null)
             handler.SslOptions.RemoteCertificateValidationCallback = TrustOnly(LoadCa(options.RootCertificatePath));
+        if (options.ClientCertificatePath is not null || options.ClientKeyPath is not null)
+            handler.SslOptions.ClientCertificates = [LoadClientCertificate(options.ClientCertificatePath, options.ClientKeyPath)];
         return GrpcChannel.ForAddress(options.Uri, new GrpcChannelOptions
         {
             HttpHandler = handler,
@@ -42,6 +47,24 @@ internal static class ChannelFactory
         catch (System.Security.Cryptography.CryptographicException ex)
         {
             throw new ArgumentException($"{path}: not a PEM certificate ({ex.Message})", nameof(path), ex);
+        }
+    }
+
+    private static X509Certificate2 LoadClientCertificate(string? certificatePath, string? keyPath)
+    {
+        if (certificatePath is null || keyPath is null)
+            throw new ArgumentException("a client certificate needs both its certificate and its private key file");
+        foreach (var path in new[] { certificatePath, keyPath })
+            if (!File.Exists(path)) throw new FileNotFoundException($"{path} not found", path);
+        try
+        {
+            using var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+            // A key read from PEM is ephemeral; through PKCS#12 it becomes one SslStream can sign with everywhere.
+            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            throw new ArgumentException($"{certificatePath} / {keyPath}: not a PEM certificate and its matching private key ({ex.Message})", nameof(certificatePath), ex);
         }
     }
 

@@ -14,6 +14,15 @@ public sealed record RenalClientOptions
     /// <summary>PEM file of a CA to trust for https:// (e.g. a self-signed server); null uses the system store.</summary>
     public string? RootCertificatePath { get; init; }
 
+    /// <summary>
+    /// PEM certificate (chain) this client presents, for a server started with --tls-client-ca
+    /// (mutual TLS); set together with <see cref="ClientKeyPath"/>.
+    /// </summary>
+    public string? ClientCertificatePath { get; init; }
+
+    /// <summary>PEM private key (PKCS#8, or PKCS#1 / SEC1) of <see cref="ClientCertificatePath"/>.</summary>
+    public string? ClientKeyPath { get; init; }
+
     /// <summary>Deadline of every unary call.</summary>
     public TimeSpan DefaultDeadline { get; init; } = TimeSpan.FromSeconds(30);
 
