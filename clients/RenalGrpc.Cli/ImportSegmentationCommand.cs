@@ -18,6 +18,7 @@ internal sealed class ImportSegmentationCommand : ICliCommand
           --features        channels per stage of that network (strides (1,1,1) (1,2,2) (2,2,2) (2,2,2)...)
           --tile            sliding-window tile (z, y, x) in model-grid voxels; use the training patch
           --steps, --seed, --data-description   how it was trained, written into checkpoint.json
+          --version V       model version; default: that of the checkpoint already in MODEL, else 0.1.0
         """;
     public IReadOnlySet<string> Switches { get; } = new HashSet<string>();
 
@@ -32,7 +33,7 @@ internal sealed class ImportSegmentationCommand : ICliCommand
             OutputFolder = args.Required("--out"),
             Network = new SegmentationUNetOptions { Features = features, Strides = strides },
             TileShape = IntList(args, "--tile", new[] { 32, 128, 128 }),
-            ModelVersion = args.Value("--version") ?? "0.2.0",
+            ModelVersion = args.Value("--version"),
             Training = new TrainingDescription
             {
                 DataDescription = args.Value("--data-description") ?? "",

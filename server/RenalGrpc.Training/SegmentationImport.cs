@@ -15,7 +15,8 @@ public sealed record SegmentationImportRequest
     public int[] TileShape { get; init; } = { 32, 128, 128 };
     public TrainingDescription Training { get; init; } = new();
     public string ModelName { get; init; } = "renal-phantom";
-    public string ModelVersion { get; init; } = "0.2.0";
+    /// <summary>Null: the version of the checkpoint already in the folder, else <see cref="TrainingRequest.NewModelVersion"/> (as `renal train` does).</summary>
+    public string? ModelVersion { get; init; }
 
     public void Validate()
     {
@@ -55,7 +56,7 @@ public static class SegmentationImport
         metadata = metadata with
         {
             Name = request.ModelName,
-            Version = request.ModelVersion,
+            Version = request.ModelVersion ?? existing?.Metadata.Version ?? TrainingRequest.NewModelVersion,
             CreatedUtc = DateTimeOffset.UtcNow,
             TileShape = request.TileShape,
             Training = request.Training,

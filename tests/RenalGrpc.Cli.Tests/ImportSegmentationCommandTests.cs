@@ -57,6 +57,7 @@ public sealed class ImportSegmentationCommandTests : IDisposable
         {
             Assert.Equal(new[] { 16, 32, 32 }, loaded.Metadata.TileShape);
             Assert.Equal(12, loaded.Metadata.Training.Steps);
+            Assert.Equal("0.1.0", loaded.Metadata.Version);
             Assert.Contains("PyTorch", loaded.Metadata.Training.Notes);
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
@@ -66,10 +67,14 @@ public sealed class ImportSegmentationCommandTests : IDisposable
             Assert.True(expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second)) < 1e-4, "TorchSharp logits differ from PyTorch's");
         }
 
+        var versioned = await CliRun.Of("import-seg", "--pytorch", stateDict, "--out", model, "--features", "4,8,16", "--tile", "16,32,32", "--version", "2.1.0");
         var again = await CliRun.Of("import-seg", "--pytorch", stateDict, "--out", model, "--features", "4,8,16", "--tile", "16,32,32");
+        Assert.True(versioned.ExitCode == 0, versioned.Stderr);
         Assert.True(again.ExitCode == 0, again.Stderr);
         Assert.Contains("keeping the classifier", again.Stdout);
         Assert.Equal(classifierHash, ModelCheckpoint.Sha256Of(Path.Combine(model, ModelCheckpoint.ClassifierFile)));
+        // Without --version a re-import keeps the folder's version instead of resetting it.
+        Assert.Contains("renal-phantom 2.1.0", again.Stdout);
     }
 
     [Fact]
