@@ -13,18 +13,23 @@ internal sealed class ImportSegmentationCommand : ICliCommand
     public string Usage => """
         usage: renal import-seg --pytorch STATE_DICT.pt --out MODEL [--features 16,32,64,128] [--tile 32,128,128]
                                 [--steps N] [--seed S] [--data-description TEXT] [--version V]
+               renal import-seg --roi --pytorch ROI_STATE_DICT.pt --out MODEL [--features 16,32,64] [--crop 28,40,40] ...
           --pytorch FILE    torch.save(net.state_dict(), FILE) of training/pytorch/renal_unet.py's SegmentationUNet
           --out MODEL       checkpoint folder; the classifier of a checkpoint already there is kept
           --features        channels per stage of that network (strides (1,1,1) (1,2,2) (2,2,2) (2,2,2)...)
           --tile            sliding-window tile (z, y, x) in model-grid voxels; use the training patch
           --steps, --seed, --data-description   how it was trained, written into checkpoint.json
           --version V       model version; default: that of the checkpoint already in MODEL, else 0.1.0
+          --roi             the state_dict is the multi-phase kidney-ROI network (4 channels N, A, P, D;
+                            training/pytorch/train_roi.py); it goes in beside MODEL's stage 1 and classifier
+          --crop            the ROI box (z, y, x) in model-grid voxels; use the training crop
         """;
-    public IReadOnlySet<string> Switches { get; } = new HashSet<string>();
+    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "--roi" };
 
     public Task<int> RunAsync(CliArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var features = IntList(args, "--features", new[] { 16, 32, 64, 128 });
+        bool roi = args.Flag("--roi");
+        var features = IntList(args, "--features", roi ? new[] { 16, 32, 64 } : new[] { 16, 32, 64, 128 });
         var strides = Enumerable.Range(0, features.Length)
             .Select(s => s == 0 ? new[] { 1, 1, 1 } : s == 1 ? new[] { 1, 2, 2 } : new[] { 2, 2, 2 }).ToArray();
         var request = new SegmentationImportRequest
@@ -34,25 +39,36 @@ internal sealed class ImportSegmentationCommand : ICliCommand
             Network = new SegmentationUNetOptions { Features = features, Strides = strides },
             TileShape = IntList(args, "--tile", new[] { 32, 128, 128 }),
             ModelVersion = args.Value("--version"),
+            Roi = roi
+                ? new RoiRefinementOptions
+                {
+                    Network = new SegmentationUNetOptions { InputChannels = 4, Features = features, Strides = strides },
+                    CropShape = IntList(args, "--crop", new[] { 28, 40, 40 }),
+                }
+                : null,
             Training = new TrainingDescription
             {
                 DataDescription = args.Value("--data-description") ?? "",
                 Steps = args.IntValue("--steps", 0, 0),
                 Seed = args.IntValue("--seed", 0),
-                Notes = "stage 1 trained in PyTorch (training/pytorch/train_segmentation.py) and imported with `renal import-seg`; synthetic data, not for clinical use",
+                Notes = roi ? "kidney-ROI network trained in PyTorch (training/pytorch/train_roi.py) and imported with `renal import-seg --roi`; synthetic data, not for clinical use" : "stage 1 trained in PyTorch (training/pytorch/train_segmentation.py) and imported with `renal import-seg`; synthetic data, not for clinical use",
             },
         };
+        if (roi && args.Value("--tile") is not null) throw new CliUsageException("--tile is for stage 1; the ROI network takes --crop");
+        if (!roi && args.Value("--crop") is not null) throw new CliUsageException("--crop needs --roi");
         args.EnsureAllConsumed(maxPositionals: 0);
+        CheckpointMetadata metadata;
         try
         {
-            request.Validate();
+            metadata = SegmentationImport.Execute(request, line => stdout.WriteLine(line));
         }
         catch (ArgumentException e)
         {
             throw new CliUsageException(e.Message);
         }
-        var metadata = SegmentationImport.Execute(request, line => stdout.WriteLine(line));
-        stdout.WriteLine($"wrote {request.OutputFolder} ({metadata.Name} {metadata.Version}, stage 1 features {string.Join("-", features)}, tile {string.Join("x", request.TileShape)})");
+        stdout.WriteLine(roi
+            ? $"wrote {request.OutputFolder} ({metadata.Name} {metadata.Version}, kidney-ROI features {string.Join("-", features)}, crop {string.Join("x", request.Roi!.CropShape)})"
+            : $"wrote {request.OutputFolder} ({metadata.Name} {metadata.Version}, stage 1 features {string.Join("-", features)}, tile {string.Join("x", request.TileShape)})");
         return Task.FromResult(ExitCodes.Success);
     }
 

@@ -15,11 +15,23 @@ public sealed record SegmentationImportRequest
     public int[] TileShape { get; init; } = { 32, 128, 128 };
     public TrainingDescription Training { get; init; } = new();
     public string ModelName { get; init; } = "renal-phantom";
+
+    /// <summary>
+    /// Non-null: the state_dict is the multi-phase kidney-ROI network (its channels = the listed
+    /// phases) and goes in beside the stage-1 network and classifier of the checkpoint already in
+    /// the folder; <see cref="Network"/> and <see cref="TileShape"/> are then not used.
+    /// </summary>
+    public RoiRefinementOptions? Roi { get; init; }
     /// <summary>Null: the version of the checkpoint already in the folder, else <see cref="TrainingRequest.NewModelVersion"/> (as `renal train` does).</summary>
     public string? ModelVersion { get; init; }
 
     public void Validate()
     {
+        if (Roi is not null)
+        {
+            Roi.Validate();
+            return;
+        }
         Network.Validate();
         var divisor = Network.RequiredDivisor();
         if (TileShape.Length != 3 || TileShape.Where((n, a) => n < divisor[a] || n % divisor[a] != 0).Any())
@@ -43,6 +55,7 @@ public static class SegmentationImport
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
+        if (request.Roi is not null) return ExecuteRoi(request, request.Roi, log);
         using var segmentation = PyTorchWeightsImport.LoadStateDict(new SegmentationUNet(request.Network), request.StateDictPath);
         log($"read {segmentation.parameters().Sum(p => p.numel())} parameters from {Path.GetFileName(request.StateDictPath)}");
 
@@ -64,6 +77,23 @@ public static class SegmentationImport
                 .Where(m => m.Key.StartsWith(ClassifierMetricPrefix, StringComparison.Ordinal))
                 .ToDictionary(m => m.Key, m => m.Value),
         };
-        return ModelCheckpoint.Save(request.OutputFolder, metadata, segmentation, classifier);
+        return ModelCheckpoint.Save(request.OutputFolder, metadata, segmentation, classifier, existing?.Refinement);
+    }
+
+    private static CheckpointMetadata ExecuteRoi(SegmentationImportRequest request, RoiRefinementOptions roi, Action<string> log)
+    {
+        if (!File.Exists(Path.Combine(request.OutputFolder, ModelCheckpoint.MetadataFile)))
+            throw new ArgumentException($"{request.OutputFolder} holds no checkpoint: import stage 1 first, then the ROI network beside it");
+        using var refinement = PyTorchWeightsImport.LoadStateDict(new SegmentationUNet(roi.Network), request.StateDictPath);
+        log($"read {refinement.parameters().Sum(p => p.numel())} parameters of the kidney-ROI network from {Path.GetFileName(request.StateDictPath)}");
+        using var existing = ModelCheckpoint.Load(request.OutputFolder);
+        var metadata = existing.Metadata with
+        {
+            Name = request.ModelName,
+            Version = request.ModelVersion ?? existing.Metadata.Version,
+            CreatedUtc = DateTimeOffset.UtcNow,
+            Refinement = roi with { Training = request.Training },
+        };
+        return ModelCheckpoint.Save(request.OutputFolder, metadata, existing.Segmentation, existing.Classifier, refinement);
     }
 }

@@ -111,7 +111,7 @@ public static class TrainingRun
         // Undefined metrics (an AUC for a class absent from a small validation split) are left out: JSON has no NaN.
         var defined = metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => m.Value);
         return ModelCheckpoint.Save(request.OutputFolder, metadata with { Training = description, ValidationMetrics = defined },
-            model.Segmentation, classifier);
+            model.Segmentation, classifier, model.Refinement);
     }
 
     private static List<ModelGridPhase> LoadPhases(IReadOnlyList<TrainingCase> cases, Vec3 spacing, CheckpointMetadata metadata, Action<string> log)

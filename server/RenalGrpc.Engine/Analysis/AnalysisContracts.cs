@@ -112,7 +112,11 @@ public sealed record StudyAnalysis(
     StudyDiagnosis Diagnosis,
     IReadOnlyList<StageTiming> Timings,
     IReadOnlyDictionary<string, PhaseRecord>? PhaseRecords = null,
-    IReadOnlyList<ComponentRuns>? LesionVoxels = null);
+    IReadOnlyList<ComponentRuns>? LesionVoxels = null)
+{
+    /// <summary>What the kidney-ROI stage did; null when the checkpoint has none or it was turned off.</summary>
+    public RefinementRecord? Refinement { get; init; }
+}
 
 /// <summary>The diagnosis engine. Implementations are synchronous and must be called from one worker thread at a time.</summary>
 public interface IStudyAnalyzer

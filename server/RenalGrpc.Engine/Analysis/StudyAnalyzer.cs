@@ -22,6 +22,9 @@ public sealed record StudyAnalyzerSettings
 
     /// <summary>Sliding-window step as a fraction of the tile (0.5 = nnU-Net's half-tile overlap).</summary>
     public double TileStepFraction { get; init; } = 0.5;
+
+    /// <summary>Run the checkpoint's kidney-ROI stage when it has one (see <see cref="KidneyRoiRefinement"/>).</summary>
+    public bool RoiRefinement { get; init; } = true;
 }
 
 /// <summary>
@@ -61,6 +64,7 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
         aligner = new PhaseAligner(new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]), Settings.Alignment);
         model.Segmentation.eval();
         model.Classifier.eval();
+        model.Refinement?.eval();
     }
 
     /// <summary>Loads a checkpoint folder strictly (<see cref="ModelCheckpoint.Load"/>); the analyzer then owns the networks.</summary>
@@ -106,15 +110,19 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
             }
 
             var aligned = Align(phases, labels, reference, progress, timings, cancellationToken);
+            var (referenceLabels, refinement) = Refine(aligned, labels[reference], timings, cancellationToken);
 
             progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 0));
             var clock = Stopwatch.StartNew();
-            var diagnosed = StudyDiagnoser.DiagnoseWithVoxels(aligned, labels[reference], classifier, Settings.Postprocessing.Connectivity, cancellationToken);
+            var diagnosed = StudyDiagnoser.DiagnoseWithVoxels(aligned, referenceLabels, classifier, Settings.Postprocessing.Connectivity, cancellationToken);
             timings.Add(new StageTiming(AnalysisStage.Classification, null, clock.Elapsed.TotalSeconds));
             progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 1));
 
             var perPhase = options.PerPhaseMasks ? labels : new Dictionary<string, Volume>(StringComparer.Ordinal);
-            return new StudyAnalysis(aligned, labels[reference], perPhase, diagnosed.Diagnosis, timings, records, diagnosed.LesionVoxels);
+            return new StudyAnalysis(aligned, referenceLabels, perPhase, diagnosed.Diagnosis, timings, records, diagnosed.LesionVoxels)
+            {
+                Refinement = refinement,
+            };
         }
         finally
         {
@@ -165,6 +173,20 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
         timings.Add(new StageTiming(AnalysisStage.Preprocessing, phase, segmentation.PreprocessingSeconds));
         timings.Add(new StageTiming(AnalysisStage.Segmentation, phase, Math.Max(0, total - segmentation.PreprocessingSeconds)));
         return (cleaned, new PhaseRecord(phase, segmentation.Preprocessing, postprocessing));
+    }
+
+    /// <summary>The kidney-ROI stage on the aligned phases (timed as segmentation without a phase); labels unchanged without one.</summary>
+    private (Volume Labels, RefinementRecord? Record) Refine(AlignedStudy aligned, Volume referenceLabels, List<StageTiming> timings,
+        CancellationToken cancellationToken)
+    {
+        if (model.Refinement is null || model.Metadata.Refinement is null || !Settings.RoiRefinement) return (referenceLabels, null);
+        var clock = Stopwatch.StartNew();
+        var metadata = model.Metadata;
+        var (refined, record) = KidneyRoiRefinement.Apply(model.Refinement, metadata.Refinement, metadata.Normalization,
+            new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]), aligned, referenceLabels,
+            Settings.Postprocessing.Connectivity, cancellationToken);
+        timings.Add(new StageTiming(AnalysisStage.Segmentation, null, clock.Elapsed.TotalSeconds));
+        return (refined, record);
     }
 
     /// <summary>Registers every other phase onto the reference and samples every image onto the reference grid (float32 HU).</summary>

@@ -45,6 +45,9 @@ public sealed record CheckpointMetadata
     public SegmentationUNetOptions Segmentation { get; init; } = new();
     public SubtypeClassifierOptions Classifier { get; init; } = new();
 
+    /// <summary>The optional multi-phase kidney-ROI stage (refinement.bin); null when the checkpoint has none.</summary>
+    public RoiRefinementOptions? Refinement { get; init; }
+
     /// <summary>How the classifier's lesion crops are cut (training and inference must agree).</summary>
     public CropOptions ClassifierCrop { get; init; } = new();
 
@@ -63,6 +66,7 @@ public sealed record CheckpointMetadata
         if (Labels is null || Labels.Count != Segmentation?.Classes) return $"{Labels?.Count} labels listed for a network with {Segmentation?.Classes} classes";
         if (Subtypes is null || Subtypes.Count != Classifier?.Classes) return $"{Subtypes?.Count} subtypes listed for a classifier with {Classifier?.Classes} classes";
         if (Phases is null || Phases.Count == 0) return "no phases listed";
+        if (Refinement is not null && Refinement.Network?.Classes != Labels.Count) return $"the ROI network has {Refinement.Network?.Classes} classes for {Labels.Count} labels";
         if (SpacingMm is null || SpacingMm.Count != 3 || SpacingMm.Any(s => !(s > 0) || !double.IsFinite(s))) return "spacing must be three positive numbers (mm)";
         if (TileShape is null || TileShape.Count != 3 || TileShape.Any(n => n < 1)) return "tile shape must be three positive sizes";
         try
@@ -71,6 +75,7 @@ public sealed record CheckpointMetadata
             Segmentation.Validate();
             Classifier.Validate();
             ClassifierCrop.Validate();
+            Refinement?.Validate();
         }
         catch (Exception e) when (e is ArgumentException or NullReferenceException)
         {

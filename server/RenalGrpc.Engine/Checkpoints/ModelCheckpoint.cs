@@ -5,24 +5,29 @@ using RenalGrpc.Engine.Model;
 
 namespace RenalGrpc.Engine.Checkpoints;
 
-/// <summary>Both networks of a checkpoint with their metadata. Disposing it disposes the networks.</summary>
-public sealed class LoadedModel(CheckpointMetadata metadata, SegmentationUNet segmentation, SubtypeClassifier classifier) : IDisposable
+/// <summary>The networks of a checkpoint with their metadata. Disposing it disposes the networks.</summary>
+public sealed class LoadedModel(CheckpointMetadata metadata, SegmentationUNet segmentation, SubtypeClassifier classifier,
+    SegmentationUNet? refinement = null) : IDisposable
 {
     public CheckpointMetadata Metadata { get; } = metadata;
     public SegmentationUNet Segmentation { get; } = segmentation;
     public SubtypeClassifier Classifier { get; } = classifier;
 
+    /// <summary>The kidney-ROI network when <see cref="CheckpointMetadata.Refinement"/> is set.</summary>
+    public SegmentationUNet? Refinement { get; } = refinement;
+
     public void Dispose()
     {
         Segmentation.Dispose();
         Classifier.Dispose();
+        Refinement?.Dispose();
     }
 }
 
 /// <summary>
 /// A checkpoint is a folder: checkpoint.json (the <see cref="CheckpointMetadata"/>, written last,
-/// so a half-written folder is refused) plus segmentation.bin and classifier.bin in TorchSharp's
-/// module.save format. Loading is strict: the metadata must be complete, every weights file must
+/// so a half-written folder is refused) plus segmentation.bin, classifier.bin and, when the
+/// metadata describes a kidney-ROI stage, refinement.bin, in TorchSharp's module.save format. Loading is strict: the metadata must be complete, every weights file must
 /// match its recorded SHA-256, and every tensor must fit the architecture the metadata describes.
 /// </summary>
 public static class ModelCheckpoint
@@ -30,6 +35,7 @@ public static class ModelCheckpoint
     public const string MetadataFile = "checkpoint.json";
     public const string SegmentationFile = "segmentation.bin";
     public const string ClassifierFile = "classifier.bin";
+    public const string RefinementFile = "refinement.bin";
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -39,7 +45,9 @@ public static class ModelCheckpoint
     };
 
     /// <summary>Writes the folder; the weights hashes are filled in from the written files.</summary>
-    public static CheckpointMetadata Save(string folder, CheckpointMetadata metadata, SegmentationUNet segmentation, SubtypeClassifier classifier)
+    /// <param name="refinement">The kidney-ROI network; required exactly when metadata.Refinement is set.</param>
+    public static CheckpointMetadata Save(string folder, CheckpointMetadata metadata, SegmentationUNet segmentation, SubtypeClassifier classifier,
+        SegmentationUNet? refinement = null)
     {
         ArgumentNullException.ThrowIfNull(metadata);
         ArgumentNullException.ThrowIfNull(segmentation);
@@ -48,16 +56,31 @@ public static class ModelCheckpoint
         var metadataPath = Path.Combine(folder, MetadataFile);
         if (File.Exists(metadataPath)) File.Delete(metadataPath); // never leave old metadata beside new weights
 
-        var complete = metadata with { Segmentation = segmentation.Options, Classifier = classifier.Options };
+        if ((metadata.Refinement is null) != (refinement is null))
+            throw new ModelCheckpointException(metadataPath, "the ROI network and its metadata (Refinement) must be saved together");
+        var complete = metadata with
+        {
+            Segmentation = segmentation.Options,
+            Classifier = classifier.Options,
+            Refinement = refinement is null ? null : metadata.Refinement! with { Network = refinement.Options },
+        };
         var problem = complete.Problem();
         if (problem is not null) throw new ModelCheckpointException(metadataPath, $"refusing to save inconsistent metadata: {problem}");
 
         segmentation.save(Path.Combine(folder, SegmentationFile));
         classifier.save(Path.Combine(folder, ClassifierFile));
-        complete = complete with
+        var weights = new List<WeightsFile> { Describe(folder, "segmentation", SegmentationFile), Describe(folder, "classifier", ClassifierFile) };
+        var refinementPath = Path.Combine(folder, RefinementFile);
+        if (refinement is not null)
         {
-            Weights = new[] { Describe(folder, "segmentation", SegmentationFile), Describe(folder, "classifier", ClassifierFile) },
-        };
+            refinement.save(refinementPath);
+            weights.Add(Describe(folder, "refinement", RefinementFile));
+        }
+        else if (File.Exists(refinementPath))
+        {
+            File.Delete(refinementPath); // a stale ROI network must not sit beside metadata that does not describe it
+        }
+        complete = complete with { Weights = weights };
         File.WriteAllText(metadataPath, JsonSerializer.Serialize(complete, Json));
         return complete;
     }
@@ -83,28 +106,33 @@ public static class ModelCheckpoint
         return metadata;
     }
 
-    /// <summary>Loads both networks strictly, in eval mode.</summary>
+    /// <summary>Loads every network strictly, in eval mode.</summary>
     public static LoadedModel Load(string folder)
     {
         var metadata = ReadMetadata(folder);
         var segmentationPath = VerifiedWeights(folder, metadata, "segmentation");
         var classifierPath = VerifiedWeights(folder, metadata, "classifier");
+        var refinementPath = metadata.Refinement is null ? null : VerifiedWeights(folder, metadata, "refinement");
         var segmentation = new SegmentationUNet(metadata.Segmentation);
         var classifier = new SubtypeClassifier(metadata.Classifier);
+        var refinement = metadata.Refinement is null ? null : new SegmentationUNet(metadata.Refinement.Network);
         try
         {
             LoadStrict(segmentation, segmentationPath);
             LoadStrict(classifier, classifierPath);
+            if (refinement is not null) LoadStrict(refinement, refinementPath!);
         }
         catch
         {
             segmentation.Dispose();
             classifier.Dispose();
+            refinement?.Dispose();
             throw;
         }
         segmentation.eval();
         classifier.eval();
-        return new LoadedModel(metadata, segmentation, classifier);
+        refinement?.eval();
+        return new LoadedModel(metadata, segmentation, classifier, refinement);
     }
 
     /// <summary>Lower-case hex SHA-256 of a file.</summary>

@@ -116,6 +116,51 @@ public sealed class ModelCheckpointTests : IDisposable
         Assert.Contains("format version 99", error.Problem);
     }
 
+    [Fact]
+    public void KidneyRoiNetworkRoundTrips_IsHashChecked_AndIsRemovedWhenACheckpointIsSavedWithoutIt()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(7);
+        using var segmentation = new SegmentationUNet(ModelArchitectureTests.TinyUNet);
+        using var classifier = new SubtypeClassifier(TinyClassifier);
+        using var roi = new SegmentationUNet(Analysis.KidneyRoiRefinementTests.Options.Network);
+        roi.eval();
+        var withRoi = Metadata() with { Refinement = Analysis.KidneyRoiRefinementTests.Options };
+        ModelCheckpoint.Save(folder, withRoi, segmentation, classifier, roi);
+        var input = randn(new long[] { 1, 4, 8, 16, 16 });
+        using var noGrad = no_grad();
+
+        using (var loaded = ModelCheckpoint.Load(folder))
+        {
+            Assert.NotNull(loaded.Refinement);
+            Assert.True(loaded.Refinement.forward(input).allclose(roi.forward(input), rtol: 0, atol: 0));
+            Assert.Equal(new[] { 8, 16, 16 }, loaded.Metadata.Refinement!.CropShape);
+            Assert.Contains(loaded.Metadata.Weights, w => w.Stage == "refinement" && w.File == ModelCheckpoint.RefinementFile);
+        }
+
+        var path = Path.Combine(folder, ModelCheckpoint.RefinementFile);
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0x40;
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("SHA-256", Assert.Throws<ModelCheckpointException>(() => ModelCheckpoint.Load(folder)).Problem);
+
+        Assert.Throws<ModelCheckpointException>(() => ModelCheckpoint.Save(folder, withRoi, segmentation, classifier));
+        ModelCheckpoint.Save(folder, Metadata(), segmentation, classifier);
+        Assert.False(File.Exists(path));
+        using var without = ModelCheckpoint.Load(folder);
+        Assert.Null(without.Refinement);
+        Assert.Null(without.Metadata.Refinement);
+    }
+
+    [Fact]
+    public void RoiMetadataWithMorePhasesThanChannelsIsRefused()
+    {
+        SaveTiny(out _, out _);
+        RewriteMetadata(m => m with { Refinement = Analysis.KidneyRoiRefinementTests.Options with { Phases = new[] { "N", "A", "P" } } });
+        var error = Assert.Throws<ModelCheckpointException>(() => ModelCheckpoint.ReadMetadata(folder));
+        Assert.Contains("3 phases", error.Problem);
+    }
+
     private void RewriteMetadata(Func<CheckpointMetadata, CheckpointMetadata> change)
     {
         var path = Path.Combine(folder, ModelCheckpoint.MetadataFile);

@@ -1,0 +1,45 @@
+namespace RenalGrpc.Engine.Model;
+
+/// <summary>
+/// The optional kidney-ROI stage of a checkpoint: a <see cref="SegmentationUNet"/> that reads all
+/// contrast phases at once, aligned on the reference grid, in a fixed box around each kidney found
+/// by stage 1. Stage 1 sees one phase at a time, and a lesion of 1-2 cm looks like medulla or sinus
+/// in any single phase; across phases its enhancement curve differs from the parenchyma's.
+/// </summary>
+public sealed record RoiRefinementOptions
+{
+    /// <summary>Input channels are these phases in this order (clipped and z-scored like stage 1).</summary>
+    public IReadOnlyList<string> Phases { get; init; } = new[] { "N", "A", "P", "D" };
+
+    public SegmentationUNetOptions Network { get; init; } = new()
+    {
+        InputChannels = 4,
+        Features = new[] { 16, 32, 64 },
+        Strides = new[] { new[] { 1, 1, 1 }, new[] { 1, 2, 2 }, new[] { 2, 2, 2 } },
+    };
+
+    /// <summary>Box (z, y, x) in model-spacing voxels centred on a kidney's bounding box.</summary>
+    public IReadOnlyList<int> CropShape { get; init; } = new[] { 28, 40, 40 };
+
+    /// <summary>Tumor components the stage adds that are smaller than this (ml) are dropped as noise.</summary>
+    public double MinLesionMl { get; init; } = 0.3;
+
+    /// <summary>Kidney components (stage 1, reference grid) smaller than this (ml) get no box.</summary>
+    public double MinKidneyMl { get; init; } = 10;
+
+    /// <summary>How this network was trained (it is trained apart from stage 1).</summary>
+    public Checkpoints.TrainingDescription Training { get; init; } = new();
+
+    public void Validate()
+    {
+        Network.Validate();
+        if (Phases is null || Phases.Count == 0 || Phases.Count != Network.InputChannels)
+            throw new ArgumentException($"the ROI network reads {Network.InputChannels} channels but {Phases?.Count ?? 0} phases are listed");
+        if (Phases.Distinct().Count() != Phases.Count || Phases.Any(p => !ModelClasses.Phases.Contains(p)))
+            throw new ArgumentException($"ROI phases [{string.Join(", ", Phases)}] must be distinct names from N, A, P, D");
+        var divisor = Network.RequiredDivisor();
+        if (CropShape is null || CropShape.Count != 3 || CropShape.Where((n, a) => n < divisor[a] || n % divisor[a] != 0).Any())
+            throw new ArgumentException($"ROI crop [{string.Join(", ", CropShape ?? [])}] must be three positive multiples of [{string.Join(", ", divisor)}] (z, y, x)");
+        if (!(MinLesionMl >= 0) || !(MinKidneyMl >= 0)) throw new ArgumentException("ROI minimum volumes must be zero or more ml");
+    }
+}

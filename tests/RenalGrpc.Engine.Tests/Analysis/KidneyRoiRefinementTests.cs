@@ -1,0 +1,150 @@
+using RenalGrpc.Engine.Analysis;
+using RenalGrpc.Engine.Model;
+using RenalGrpc.Engine.Preprocessing;
+using RenalGrpc.Imaging;
+using RenalGrpc.Imaging.Components;
+using static TorchSharp.torch;
+
+namespace RenalGrpc.Engine.Tests.Analysis;
+
+/// <summary>
+/// The kidney-ROI stage's geometry and merge rules, with a network whose answer is known: all
+/// weights zero and a head bias that makes every voxel of the box "tumor".
+/// </summary>
+public sealed class KidneyRoiRefinementTests
+{
+    private static readonly Vec3 ModelSpacing = new(2.5, 2.5, 5.0);
+    private static readonly Geometry Reference = Geometry.Axial(new GridSize(64, 64, 24), ModelSpacing, new Vec3(-80, -60, -40));
+
+    // Kidney voxels i 10..30, j 20..44, k 3..19 (odd extents, so the box centre is a voxel centre); a cyst inside it.
+    private static readonly VoxelBounds KidneyBox = new(10, 20, 3, 31, 45, 20);
+    private static readonly VoxelBounds CystBox = new(18, 30, 9, 22, 34, 13);
+
+    internal static readonly RoiRefinementOptions Options = new()
+    {
+        Network = new SegmentationUNetOptions
+        {
+            InputChannels = 4,
+            Features = new[] { 4, 8 },
+            Strides = new[] { new[] { 1, 1, 1 }, new[] { 1, 2, 2 } },
+        },
+        CropShape = new[] { 8, 16, 16 },
+        MinLesionMl = 0.3,
+    };
+
+    /// <summary>A ROI network that answers <paramref name="label"/> everywhere.</summary>
+    internal static SegmentationUNet ConstantNetwork(int label)
+    {
+        var net = new SegmentationUNet(Options.Network);
+        using (no_grad())
+        {
+            foreach (var (name, parameter) in net.named_parameters())
+            {
+                parameter.zero_();
+                if (name == "seg_head.bias") parameter[label] = tensor(10f);
+            }
+        }
+        net.eval();
+        return net;
+    }
+
+    private static Volume Labels()
+    {
+        var labels = Volume.Create(Reference, VoxelType.UInt8);
+        var voxels = labels.Voxels<byte>();
+        foreach (var (box, value) in new[] { (KidneyBox, (byte)1), (CystBox, (byte)3) })
+            for (int k = box.K0; k < box.K1; k++)
+                for (int j = box.J0; j < box.J1; j++)
+                    for (int i = box.I0; i < box.I1; i++)
+                        voxels[(int)Reference.Size.Index(i, j, k)] = value;
+        return labels;
+    }
+
+    private static AlignedStudy Study(params string[] phases) => new("P", Reference,
+        phases.ToDictionary(p => p, p => Volume.FromVoxels<float>(Reference, Enumerable.Repeat(100f, (int)Reference.VoxelCount).ToArray())),
+        Array.Empty<PhaseAlignment>());
+
+    private static (Volume Labels, RefinementRecord Record) Run(SegmentationUNet net, RoiRefinementOptions options, AlignedStudy study, Volume labels) =>
+        KidneyRoiRefinement.Apply(net, options, IntensityNormalization.Paper, ModelSpacing, study, labels, Connectivity.Six, CancellationToken.None);
+
+    [Fact]
+    public void TumorAnswersRelabelOnlyKidneyVoxels_InABoxOfTheCropsSizeCentredOnTheKidney()
+    {
+        using var net = ConstantNetwork(label: 2);
+        var before = Labels();
+
+        var (after, record) = Run(net, Options, Study("N", "A", "P", "D"), before);
+
+        var a = after.Voxels<byte>();
+        var b = before.Voxels<byte>();
+        int iMin = int.MaxValue, iMax = -1, jMin = int.MaxValue, jMax = -1, kMin = int.MaxValue, kMax = -1;
+        long relabelled = 0;
+        for (int k = 0; k < Reference.Size.K; k++)
+            for (int j = 0; j < Reference.Size.J; j++)
+                for (int i = 0; i < Reference.Size.I; i++)
+                {
+                    int n = (int)Reference.Size.Index(i, j, k);
+                    if (a[n] == b[n]) continue;
+                    Assert.Equal((1, 2), (b[n], a[n])); // only kidney -> tumor
+                    relabelled++;
+                    (iMin, iMax, jMin, jMax, kMin, kMax) = (Math.Min(iMin, i), Math.Max(iMax, i), Math.Min(jMin, j), Math.Max(jMax, j), Math.Min(kMin, k), Math.Max(kMax, k));
+                }
+        long cystInBox = (CystBox.I1 - CystBox.I0) * (CystBox.J1 - CystBox.J0) * (CystBox.K1 - CystBox.K0);
+        Assert.Equal((16, 16, 8), (iMax - iMin + 1, jMax - jMin + 1, kMax - kMin + 1));
+        Assert.Equal(20.0, (iMin + iMax) / 2.0, 0.5);
+        Assert.Equal(32.0, (jMin + jMax) / 2.0, 0.5);
+        Assert.Equal(11.0, (kMin + kMax) / 2.0, 0.5);
+        Assert.Equal(16 * 16 * 8 - cystInBox, relabelled); // the cyst lies inside the box and stays a cyst
+        Assert.Equal(new RefinementRecord(1, 1, relabelled, 0, null), record);
+    }
+
+    [Fact]
+    public void KidneyAnswersChangeNothing_AndTheSameLabelsComeBack()
+    {
+        using var net = ConstantNetwork(label: 1);
+        var before = Labels();
+
+        var (after, record) = Run(net, Options, Study("N", "A", "P", "D"), before);
+
+        Assert.Same(before, after);
+        Assert.Equal(new RefinementRecord(1, 0, 0, 0, null), record);
+    }
+
+    [Fact]
+    public void ProposalsUnderTheMinimumVolumeAreDropped()
+    {
+        using var net = ConstantNetwork(label: 2);
+        var before = Labels();
+
+        var (after, record) = Run(net, Options with { MinLesionMl = 1000 }, Study("N", "A", "P", "D"), before);
+
+        Assert.Same(before, after);
+        Assert.Equal(1, record.ProposalsDropped);
+        Assert.Equal(0, record.LesionsAdded);
+    }
+
+    [Fact]
+    public void AMissingPhaseSkipsTheStageAndSaysWhich()
+    {
+        using var net = ConstantNetwork(label: 2);
+        var before = Labels();
+
+        var (after, record) = Run(net, Options, Study("N", "A", "P"), before);
+
+        Assert.Same(before, after);
+        Assert.Equal(0, record.Boxes);
+        Assert.Contains("D", record.SkippedBecause);
+    }
+
+    [Fact]
+    public void NoKidneyMeansNoBox()
+    {
+        using var net = ConstantNetwork(label: 2);
+        var empty = Volume.Create(Reference, VoxelType.UInt8);
+
+        var (after, record) = Run(net, Options, Study("N", "A", "P", "D"), empty);
+
+        Assert.Same(empty, after);
+        Assert.Contains("no kidney", record.SkippedBecause);
+    }
+}
