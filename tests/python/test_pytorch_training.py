@@ -72,3 +72,51 @@ def test_a_few_training_steps_write_a_loadable_state_dict(tmp_path):
     net.load_state_dict(torch.load(out / "segmentation_state_dict.pt"), strict=True)
     arrays = np.load(out / "segmentation_state_dict.npz")
     assert sorted(arrays.files) == sorted(net.state_dict())
+
+
+def _write_moving_case(folder, seed):
+    """A four-phase case in the phantom's own convention (patient = R * scanner + t per phase): the
+    kidney sits still in patient space while each phase's scanner is moved, as case.json records."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True)
+    spacing, size_ijk = np.array([2.5, 2.5, 5.0]), np.array([48, 48, 32])
+    origin = -(size_ijk - 1) * spacing / 2
+    moves = {"N": (0.0, 0.0, 0.0), "A": (10.0, -5.0, 0.0), "P": (0.0, 0.0, 0.0), "D": (-7.5, 5.0, 5.0)}
+    enhancement = {"N": 35, "A": 180, "P": 170, "D": 120}
+    i, j, k = np.meshgrid(*(np.arange(n) for n in size_ijk), indexing="ij")
+    scans = {}
+    for phase, move in moves.items():
+        px, py, pz = (origin[a] + (i, j, k)[a] * spacing[a] + move[a] for a in range(3))
+        kidney = ((px - 20) / 22) ** 2 + (py / 18) ** 2 + (pz / 45) ** 2 <= 1
+        image = rng.normal(-100, 5, kidney.shape)
+        image[kidney] = enhancement[phase]
+        affine = np.diag([-spacing[0], -spacing[1], spacing[2], 1.0])
+        nib.save(nib.Nifti1Image(np.round(image).astype(np.int16), affine), folder / f"imaging_{phase}.nii.gz")
+        nib.save(nib.Nifti1Image(kidney.astype(np.uint8), affine), folder / f"segmentation_{phase}.nii.gz")
+        scans[phase] = {"translation_mm": list(move), "rotation_deg": [0, 0, 0], "spacing_mm": spacing.tolist(), "origin_mm": origin.tolist()}
+    (folder / "case.json").write_text(json.dumps({"lesions": [], "generator": {"scans": scans}}))
+
+
+def test_roi_boxes_align_every_phase_on_p_and_a_few_steps_train(tmp_path):
+    from scipy import ndimage
+    for n in range(2):
+        _write_moving_case(tmp_path / "data" / f"case_{n:05d}", n)
+    crops = tmp_path / "crops.npz"
+    script = str(TRAINING / "train_roi.py")
+    subprocess.run([sys.executable, script, "crops", "--out", str(crops), "--data", str(tmp_path / "data"), "--workers", "1"],
+                   check=True, timeout=300, capture_output=True)
+    boxes = np.load(crops)
+    assert boxes["x"].shape == (2, 4, 28, 40, 40) and boxes["y"].shape == (2, 28, 40, 40)
+    inside = ndimage.binary_erosion(boxes["y"][0] == 1)
+    assert inside.sum() > 500
+    # Every phase, moved by up to 10 mm, is enhanced kidney exactly where P's truth says kidney.
+    for channel, hu in zip(range(4), (35, 180, 170, 120)):
+        expected = (min(max(hu, renal_data.CLIP_MIN), renal_data.CLIP_MAX) - renal_data.MEAN) / renal_data.SD
+        assert np.allclose(boxes["x"][0, channel][inside], expected, atol=0.02), f"phase {'NAPD'[channel]} is not aligned on P"
+
+    out = tmp_path / "roi.pt"
+    run = subprocess.run([sys.executable, script, "train", "--crops", str(crops), "--out", str(out), "--steps", "3",
+                          "--batch", "2", "--features", "4,8,16"], check=True, timeout=300, capture_output=True, text=True)
+    assert "step 3/3" in run.stdout
+    net = SegmentationUNet(4, 4, [4, 8, 16], [(1, 1, 1), (1, 2, 2), (2, 2, 2)])
+    net.load_state_dict(torch.load(out), strict=True)
