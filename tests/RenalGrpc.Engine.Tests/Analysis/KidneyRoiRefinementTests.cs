@@ -1,5 +1,7 @@
 using RenalGrpc.Engine.Analysis;
+using RenalGrpc.Engine.Checkpoints;
 using RenalGrpc.Engine.Model;
+using RenalGrpc.Engine.Registration;
 using RenalGrpc.Engine.Preprocessing;
 using RenalGrpc.Imaging;
 using RenalGrpc.Imaging.Components;
@@ -146,5 +148,51 @@ public sealed class KidneyRoiRefinementTests
 
         Assert.Same(empty, after);
         Assert.Contains("no kidney", record.SkippedBecause);
+    }
+
+    [Fact]
+    public void AnalyzerWithAnRoiStageAddsTumorOnlyOnKidneyVoxels_AndTimesAndRecordsIt()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "renal-roi-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            AnalysisFixture.SaveRandomCheckpoint(folder, [2.5, 2.5, 5.0], [16, 32, 32]);
+            using (var loaded = ModelCheckpoint.Load(folder))
+            using (var roi = ConstantNetwork(label: 2))
+                ModelCheckpoint.Save(folder, loaded.Metadata with { Refinement = Options }, loaded.Segmentation, loaded.Classifier, roi);
+            var study = AnalysisFixture.Small;
+            var settings = new StudyAnalyzerSettings
+            {
+                Alignment = new AlignmentOptions { Registration = new MaskRegistrationOptions { Steps = 10 } },
+            };
+            using var withRoi = StudyAnalyzer.Load(folder, settings, new TruthSegmenter(study.Truth));
+            using var withoutRoi = StudyAnalyzer.Load(folder, settings with { RoiRefinement = false }, new TruthSegmenter(study.Truth));
+
+            var refined = withRoi.Analyze(study.Images, new AnalysisOptions(), null, CancellationToken.None);
+            var plain = withoutRoi.Analyze(study.Images, new AnalysisOptions(), null, CancellationToken.None);
+
+            Assert.Null(plain.Refinement);
+            Assert.NotNull(refined.Refinement);
+            Assert.Equal(2, refined.Refinement.Boxes); // two kidneys
+            Assert.True(refined.Refinement.VoxelsRelabelled > 0);
+            var r = refined.Labels.Voxels<byte>().ToArray();
+            var p = plain.Labels.Voxels<byte>().ToArray();
+            long changed = 0;
+            for (int n = 0; n < r.Length; n++)
+            {
+                if (r[n] == p[n]) continue;
+                Assert.Equal((1, 2), (p[n], r[n]));
+                changed++;
+            }
+            Assert.Equal(refined.Refinement.VoxelsRelabelled, changed);
+            Assert.Contains(refined.Timings, t => t.Stage == AnalysisStage.Segmentation && t.Phase is null);
+            Assert.DoesNotContain(plain.Timings, t => t.Stage == AnalysisStage.Segmentation && t.Phase is null);
+            Assert.True(refined.Diagnosis.Lesions.Where(l => l.Label == 2).Sum(l => l.VolumeMl)
+                > plain.Diagnosis.Lesions.Where(l => l.Label == 2).Sum(l => l.VolumeMl));
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
     }
 }
