@@ -35,7 +35,10 @@ public static class KidneyRoiRefinement
             return (labels, new RefinementRecord(0, 0, 0, 0, $"needs phase(s) {string.Join(", ", missing)}"));
 
         var grid = labels.Geometry;
-        var kidneys = ConnectedComponents.Label(labels, v => v > 0, connectivity);
+        // Byte masks, not the float copy the Volume overloads make (208 MB for a 512 x 512 x 200 grid).
+        var foreground = new byte[labels.VoxelCount];
+        for (int n = 0; n < foreground.Length; n++) foreground[n] = labels.Buffer[n] == 0 ? (byte)0 : (byte)1;
+        var kidneys = ConnectedComponents.Label(foreground, grid.Size, connectivity);
         var kept = kidneys.LabelsBySize().Take(2).Where(c => kidneys.VoxelCount(c) * grid.VoxelVolumeMl >= options.MinKidneyMl).ToArray();
         if (kept.Length == 0) return (labels, new RefinementRecord(0, 0, 0, 0, "no kidney found by stage 1"));
         var bounds = BoundsOf(kidneys, kept);
@@ -136,7 +139,7 @@ public static class KidneyRoiRefinement
     private static (Volume Labels, int Added, long Relabelled, int Dropped) KeepLargeEnough(Volume labels, byte[] proposed, double minMl,
         Connectivity connectivity)
     {
-        var components = ConnectedComponents.Label(new Volume(labels.Geometry, VoxelType.UInt8, proposed), connectivity);
+        var components = ConnectedComponents.Label(proposed, labels.Geometry.Size, connectivity);
         if (components.ComponentCount == 0) return (labels, 0, 0, 0);
         var keep = new bool[components.ComponentCount + 1];
         int added = 0, dropped = 0;
