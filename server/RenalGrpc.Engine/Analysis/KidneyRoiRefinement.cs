@@ -35,24 +35,21 @@ public static class KidneyRoiRefinement
             return (labels, new RefinementRecord(0, 0, 0, 0, $"needs phase(s) {string.Join(", ", missing)}"));
 
         var grid = labels.Geometry;
-        // Byte masks, not the float copy the Volume overloads make (208 MB for a 512 x 512 x 200 grid).
-        var foreground = new byte[labels.VoxelCount];
-        for (int n = 0; n < foreground.Length; n++) foreground[n] = labels.Buffer[n] == 0 ? (byte)0 : (byte)1;
-        var kidneys = ConnectedComponents.Label(foreground, grid.Size, connectivity);
-        var kept = kidneys.LabelsBySize().Take(2).Where(c => kidneys.VoxelCount(c) * grid.VoxelVolumeMl >= options.MinKidneyMl).ToArray();
-        if (kept.Length == 0) return (labels, new RefinementRecord(0, 0, 0, 0, "no kidney found by stage 1"));
-        var bounds = BoundsOf(kidneys, kept);
+        var kidneys = KidneyBounds(labels, modelSpacing, options.MinKidneyMl, connectivity);
+        if (kidneys.Count == 0) return (labels, new RefinementRecord(0, 0, 0, 0, "no kidney found by stage 1"));
 
-        var proposed = new byte[labels.VoxelCount];
-        foreach (var box in bounds)
+        // Proposals live only where the boxes reach: one sub-grid around all of them, not the whole study.
+        var crops = kidneys.Select(k => CropGrid(grid, k, options.CropShape, modelSpacing)).ToList();
+        var reach = crops.Select(c => ReachOnReference(c, grid)).Aggregate(Union);
+        var proposed = new byte[reach.VoxelCount];
+        foreach (var crop in crops)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var crop = CropGrid(grid, box, options.CropShape, modelSpacing);
             var tumor = PredictTumor(network, options, normalization, aligned, crop);
-            MarkOnReference(tumor, crop, grid, labels.Buffer, proposed);
+            MarkOnReference(tumor, crop, grid, labels.Buffer, reach, proposed);
         }
-        var (result, added, relabelled, dropped) = KeepLargeEnough(labels, proposed, options.MinLesionMl, connectivity);
-        return (result, new RefinementRecord(bounds.Count, added, relabelled, dropped, null));
+        var (result, added, relabelled, dropped) = KeepLargeEnough(labels, reach, proposed, options.MinLesionMl, connectivity);
+        return (result, new RefinementRecord(crops.Count, added, relabelled, dropped, null));
     }
 
     /// <summary>The box (reference grid) of <paramref name="shape"/> (z, y, x) voxels at the model spacing, centred on the kidney's bounds.</summary>
@@ -64,23 +61,43 @@ public static class KidneyRoiRefinement
         return new Geometry(size, modelSpacing, centre - reference.Direction * halfExtent, reference.Direction);
     }
 
-    private static List<VoxelBounds> BoundsOf(ComponentLabeling labeling, int[] components)
+    /// <summary>
+    /// Bounds (reference voxels) of the at most two largest kidney+mass components. Found on every
+    /// n-th voxel, n = model spacing / reference spacing per axis: a box only needs its centre to
+    /// within a model voxel, and labelling a 512 x 512 x 200 grid would cost seconds and ~0.5 GB.
+    /// </summary>
+    private static List<VoxelBounds> KidneyBounds(Volume labels, Vec3 modelSpacing, double minKidneyMl, Connectivity connectivity)
     {
-        var size = labeling.Size;
-        var boxes = components.Select(_ => new[] { int.MaxValue, int.MaxValue, int.MaxValue, -1, -1, -1 }).ToArray();
-        var slot = components.Select((c, n) => (c, n)).ToDictionary(p => p.c, p => p.n);
-        var voxels = labeling.Labels;
-        for (int k = 0, n = 0; k < size.K; k++)
-            for (int j = 0; j < size.J; j++)
-                for (int i = 0; i < size.I; i++, n++)
+        var size = labels.Size;
+        var spacing = labels.Geometry.Spacing;
+        int si = Stride(modelSpacing.X, spacing.X), sj = Stride(modelSpacing.Y, spacing.Y), sk = Stride(modelSpacing.Z, spacing.Z);
+        var coarse = new GridSize((size.I + si - 1) / si, (size.J + sj - 1) / sj, (size.K + sk - 1) / sk);
+        var mask = new byte[coarse.VoxelCount];
+        var voxels = labels.Buffer;
+        for (int k = 0, n = 0; k < coarse.K; k++)
+            for (int j = 0; j < coarse.J; j++)
+                for (int i = 0; i < coarse.I; i++, n++)
+                    mask[n] = voxels[size.Index(i * si, j * sj, k * sk)] == 0 ? (byte)0 : (byte)1;
+        var components = ConnectedComponents.Label(mask, coarse, connectivity);
+        double coarseVoxelMl = labels.Geometry.VoxelVolumeMl * si * sj * sk;
+        var kept = components.LabelsBySize().Take(2).Where(c => components.VoxelCount(c) * coarseVoxelMl >= minKidneyMl).ToArray();
+        var boxes = kept.Select(_ => new[] { int.MaxValue, int.MaxValue, int.MaxValue, -1, -1, -1 }).ToArray();
+        var ids = components.Labels;
+        for (int k = 0, n = 0; k < coarse.K; k++)
+            for (int j = 0; j < coarse.J; j++)
+                for (int i = 0; i < coarse.I; i++, n++)
                 {
-                    if (voxels[n] == 0 || !slot.TryGetValue(voxels[n], out int s)) continue;
-                    var b = boxes[s];
+                    int slot = ids[n] == 0 ? -1 : Array.IndexOf(kept, ids[n]);
+                    if (slot < 0) continue;
+                    var b = boxes[slot];
                     b[0] = Math.Min(b[0], i); b[1] = Math.Min(b[1], j); b[2] = Math.Min(b[2], k);
                     b[3] = Math.Max(b[3], i); b[4] = Math.Max(b[4], j); b[5] = Math.Max(b[5], k);
                 }
-        return boxes.Select(b => new VoxelBounds(b[0], b[1], b[2], b[3] + 1, b[4] + 1, b[5] + 1)).ToList();
+        return boxes.Select(b => new VoxelBounds(b[0] * si, b[1] * sj, b[2] * sk,
+            Math.Min(size.I, b[3] * si + 1), Math.Min(size.J, b[4] * sj + 1), Math.Min(size.K, b[5] * sk + 1))).ToList();
     }
+
+    private static int Stride(double model, double reference) => Math.Max(1, (int)Math.Floor(model / reference + 1e-6));
 
     /// <summary>1 where the network's argmax is tumor, on the crop grid (i fastest).</summary>
     private static byte[] PredictTumor(SegmentationUNet network, RoiRefinementOptions options, IntensityNormalization normalization,
@@ -104,12 +121,10 @@ public static class KidneyRoiRefinement
         return classes;
     }
 
-    /// <summary>Marks reference voxels that stage 1 called kidney and whose nearest crop voxel is tumor.</summary>
-    private static void MarkOnReference(byte[] tumor, Geometry crop, Geometry reference, byte[] labels, byte[] proposed)
+    /// <summary>The reference voxels a crop's voxels can be nearest to: its corners' box in reference indices, clipped.</summary>
+    private static VoxelBounds ReachOnReference(Geometry crop, Geometry reference)
     {
-        var toCrop = PhaseWarp.IndexMap(crop, reference, LpsAffine.Identity);
-        var toReference = toCrop.Inverse();
-        // The reference voxels that can fall in the crop: the crop corners' bounding box in reference indices.
+        var toReference = PhaseWarp.IndexMap(crop, reference, LpsAffine.Identity).Inverse();
         double[] lo = { double.MaxValue, double.MaxValue, double.MaxValue }, hi = { double.MinValue, double.MinValue, double.MinValue };
         foreach (var ci in new[] { -0.5, crop.Size.I - 0.5 })
             foreach (var cj in new[] { -0.5, crop.Size.J - 0.5 })
@@ -120,26 +135,40 @@ public static class KidneyRoiRefinement
                     for (int a = 0; a < 3; a++) { lo[a] = Math.Min(lo[a], v[a]); hi[a] = Math.Max(hi[a], v[a]); }
                 }
         var size = reference.Size;
-        int i0 = Math.Max(0, (int)Math.Floor(lo[0])), j0 = Math.Max(0, (int)Math.Floor(lo[1])), k0 = Math.Max(0, (int)Math.Floor(lo[2]));
-        int i1 = Math.Min(size.I - 1, (int)Math.Ceiling(hi[0])), j1 = Math.Min(size.J - 1, (int)Math.Ceiling(hi[1])), k1 = Math.Min(size.K - 1, (int)Math.Ceiling(hi[2]));
+        return new VoxelBounds(Math.Max(0, (int)Math.Floor(lo[0])), Math.Max(0, (int)Math.Floor(lo[1])), Math.Max(0, (int)Math.Floor(lo[2])),
+            Math.Min(size.I, (int)Math.Ceiling(hi[0]) + 1), Math.Min(size.J, (int)Math.Ceiling(hi[1]) + 1), Math.Min(size.K, (int)Math.Ceiling(hi[2]) + 1));
+    }
+
+    private static VoxelBounds Union(VoxelBounds a, VoxelBounds b) => a.IsEmpty ? b : b.IsEmpty ? a
+        : new(Math.Min(a.I0, b.I0), Math.Min(a.J0, b.J0), Math.Min(a.K0, b.K0), Math.Max(a.I1, b.I1), Math.Max(a.J1, b.J1), Math.Max(a.K1, b.K1));
+
+    private static GridSize SizeOf(VoxelBounds box) => new(box.I1 - box.I0, box.J1 - box.J0, box.K1 - box.K0);
+
+    /// <summary>Marks (in <paramref name="proposed"/>, indexed inside <paramref name="reach"/>) the voxels stage 1 called kidney whose nearest crop voxel is tumor.</summary>
+    private static void MarkOnReference(byte[] tumor, Geometry crop, Geometry reference, byte[] labels, VoxelBounds reach, byte[] proposed)
+    {
+        var toCrop = PhaseWarp.IndexMap(crop, reference, LpsAffine.Identity);
+        var own = ReachOnReference(crop, reference);
+        var size = reference.Size;
+        var sub = SizeOf(reach);
         var cropSize = crop.Size;
-        for (int k = k0; k <= k1; k++)
-            for (int j = j0; j <= j1; j++)
-                for (int i = i0; i <= i1; i++)
+        for (int k = own.K0; k < own.K1; k++)
+            for (int j = own.J0; j < own.J1; j++)
+                for (int i = own.I0; i < own.I1; i++)
                 {
-                    long n = size.Index(i, j, k);
-                    if (labels[n] != Kidney) continue;
+                    if (labels[size.Index(i, j, k)] != Kidney) continue;
                     var p = toCrop.Apply(new Vec3(i, j, k));
                     int ci = (int)Math.Floor(p.X + 0.5), cj = (int)Math.Floor(p.Y + 0.5), ck = (int)Math.Floor(p.Z + 0.5);
                     if (ci < 0 || cj < 0 || ck < 0 || ci >= cropSize.I || cj >= cropSize.J || ck >= cropSize.K) continue;
-                    if (tumor[cropSize.Index(ci, cj, ck)] != 0) proposed[n] = 1;
+                    if (tumor[cropSize.Index(ci, cj, ck)] != 0) proposed[sub.Index(i - reach.I0, j - reach.J0, k - reach.K0)] = 1;
                 }
     }
 
-    private static (Volume Labels, int Added, long Relabelled, int Dropped) KeepLargeEnough(Volume labels, byte[] proposed, double minMl,
-        Connectivity connectivity)
+    private static (Volume Labels, int Added, long Relabelled, int Dropped) KeepLargeEnough(Volume labels, VoxelBounds reach, byte[] proposed,
+        double minMl, Connectivity connectivity)
     {
-        var components = ConnectedComponents.Label(proposed, labels.Geometry.Size, connectivity);
+        var sub = SizeOf(reach);
+        var components = ConnectedComponents.Label(proposed, sub, connectivity);
         if (components.ComponentCount == 0) return (labels, 0, 0, 0);
         var keep = new bool[components.ComponentCount + 1];
         int added = 0, dropped = 0;
@@ -148,15 +177,19 @@ public static class KidneyRoiRefinement
             keep[c] = components.VoxelCount(c) * labels.Geometry.VoxelVolumeMl >= minMl;
             if (keep[c]) added++; else dropped++;
         }
+        if (added == 0) return (labels, 0, 0, dropped);
         var result = (byte[])labels.Buffer.Clone();
         long relabelled = 0;
         var ids = components.Labels;
-        for (int n = 0; n < result.Length; n++)
-        {
-            if (ids[n] == 0 || !keep[ids[n]]) continue;
-            result[n] = Tumor;
-            relabelled++;
-        }
-        return (added == 0 ? labels : new Volume(labels.Geometry, VoxelType.UInt8, result), added, relabelled, dropped);
+        var size = labels.Size;
+        for (int k = 0, n = 0; k < sub.K; k++)
+            for (int j = 0; j < sub.J; j++)
+                for (int i = 0; i < sub.I; i++, n++)
+                {
+                    if (ids[n] == 0 || !keep[ids[n]]) continue;
+                    result[size.Index(i + reach.I0, j + reach.J0, k + reach.K0)] = Tumor;
+                    relabelled++;
+                }
+        return (new Volume(labels.Geometry, VoxelType.UInt8, result), added, relabelled, dropped);
     }
 }

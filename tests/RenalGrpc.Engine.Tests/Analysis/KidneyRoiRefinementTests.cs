@@ -101,6 +101,36 @@ public sealed class KidneyRoiRefinementTests
     }
 
     [Fact]
+    public void OnAGridFinerThanTheModelsTheBoxKeepsItsPhysicalSizeAndCentre()
+    {
+        // 0.8 x 0.8 x 2.5 mm: kidneys are found on every 3rd / 3rd / 2nd voxel; the box is 40 x 40 x 40 mm.
+        var fine = Geometry.Axial(new GridSize(160, 160, 48), new Vec3(0.8, 0.8, 2.5), new Vec3(-60, -60, -50));
+        var kidney = new VoxelBounds(31, 60, 6, 96, 131, 41);
+        var labels = Volume.Create(fine, VoxelType.UInt8);
+        var voxels = labels.Voxels<byte>();
+        for (int k = kidney.K0; k < kidney.K1; k++)
+            for (int j = kidney.J0; j < kidney.J1; j++)
+                for (int i = kidney.I0; i < kidney.I1; i++)
+                    voxels[(int)fine.Size.Index(i, j, k)] = 1;
+        var study = new AlignedStudy("P", fine, new[] { "N", "A", "P", "D" }.ToDictionary(p => p,
+            p => Volume.FromVoxels<float>(fine, new float[fine.VoxelCount])), Array.Empty<PhaseAlignment>());
+        using var net = ConstantNetwork(label: 2);
+
+        var (after, record) = Run(net, Options, study, labels);
+
+        var a = after.Voxels<byte>().ToArray();
+        var tumor = Enumerable.Range(0, a.Length).Where(n => a[n] == 2).Select(n => (I: n % 160, J: n / 160 % 160, K: n / (160 * 160))).ToList();
+        Assert.Equal(1, record.Boxes);
+        Assert.InRange(tumor.Max(t => t.I) - tumor.Min(t => t.I) + 1, 49, 51);   // 40 mm / 0.8 mm
+        Assert.InRange(tumor.Max(t => t.J) - tumor.Min(t => t.J) + 1, 49, 51);
+        Assert.InRange(tumor.Max(t => t.K) - tumor.Min(t => t.K) + 1, 15, 17);   // 40 mm / 2.5 mm
+        // Centred on the kidney to within one model voxel (2.5 mm = 3 voxels in-plane, 5 mm = 2 slices).
+        Assert.InRange((tumor.Max(t => t.I) + tumor.Min(t => t.I)) / 2.0, 63.5 - 3, 63.5 + 3);
+        Assert.InRange((tumor.Max(t => t.J) + tumor.Min(t => t.J)) / 2.0, 95.0 - 3, 95.0 + 3);
+        Assert.InRange((tumor.Max(t => t.K) + tumor.Min(t => t.K)) / 2.0, 23.0 - 2, 23.0 + 2);
+    }
+
+    [Fact]
     public void KidneyAnswersChangeNothing_AndTheSameLabelsComeBack()
     {
         using var net = ConstantNetwork(label: 1);
