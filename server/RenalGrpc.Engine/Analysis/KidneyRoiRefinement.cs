@@ -107,9 +107,9 @@ public static class KidneyRoiRefinement
         var input = new float[options.Phases.Count * voxels];
         for (int c = 0; c < options.Phases.Count; c++)
         {
-            var hu = PhaseWarp.Image(aligned.ImagesOnReference[options.Phases[c]], crop, LpsAffine.Identity).Voxels<float>();
             var channel = input.AsSpan((int)(c * voxels), (int)voxels);
-            for (int n = 0; n < channel.Length; n++) channel[n] = normalization.Apply(hu[n]);
+            PhaseWarp.SampleInto(aligned.ImagesOnReference[options.Phases[c]], crop, LpsAffine.Identity, channel);
+            for (int n = 0; n < channel.Length; n++) channel[n] = normalization.Apply(channel[n]);
         }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

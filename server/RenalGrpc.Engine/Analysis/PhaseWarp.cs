@@ -46,6 +46,32 @@ public static class PhaseWarp
         return Volume.FromVoxels<float>(reference, result);
     }
 
+    /// <summary>
+    /// A small target grid (e.g. one box) sampled from an image without copying it: one thread, and a
+    /// float32 image is read in place (<see cref="Image"/> copies the whole source to float first).
+    /// </summary>
+    public static void SampleInto(Volume image, Geometry target, LpsAffine targetToImage, Span<float> destination, float outsideValue = OutsideHu)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(target);
+        if (destination.Length != target.VoxelCount) throw new ArgumentException($"destination holds {destination.Length} values for {target.VoxelCount} voxels");
+        ReadOnlySpan<float> source = image.VoxelType == VoxelType.Float32
+            ? System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(image.Buffer)
+            : image.ToFloatArray();
+        var map = IndexMap(image.Geometry, target, targetToImage);
+        var size = image.Size;
+        var targetSize = target.Size;
+        var stepI = map.Linear.Column(0);
+        for (int k = 0; k < targetSize.K; k++)
+            for (int j = 0; j < targetSize.J; j++)
+            {
+                var p = map.Apply(new Vec3(0, j, k));
+                long row = targetSize.Index(0, j, k);
+                for (int i = 0; i < targetSize.I; i++, p += stepI)
+                    destination[(int)(row + i)] = IsInside(size, p) ? Trilinear(source, size, p) : outsideValue;
+            }
+    }
+
     /// <summary>A uint8 label map on the reference grid (nearest neighbour; background outside).</summary>
     public static Volume Labels(Volume phaseLabels, Geometry reference, LpsAffine referenceToPhase)
     {
@@ -80,8 +106,7 @@ public static class PhaseWarp
                 long row = targetSize.Index(0, j, k);
                 for (int i = 0; i < targetSize.I; i++, p += stepI)
                 {
-                    // Inside up to the outer faces of the edge voxels, as the resamplers of the imaging core.
-                    if (p.X < -0.5 || p.Y < -0.5 || p.Z < -0.5 || p.X > size.I - 0.5 || p.Y > size.J - 0.5 || p.Z > size.K - 0.5)
+                    if (!IsInside(size, p))
                     {
                         target[row + i] = outside;
                         continue;
@@ -92,6 +117,10 @@ public static class PhaseWarp
         });
     }
 
+    // Inside up to the outer faces of the edge voxels, as the resamplers of the imaging core.
+    private static bool IsInside(GridSize size, Vec3 p) =>
+        p.X >= -0.5 && p.Y >= -0.5 && p.Z >= -0.5 && p.X <= size.I - 0.5 && p.Y <= size.J - 0.5 && p.Z <= size.K - 0.5;
+
     private static float Nearest(float[] source, GridSize size, Vec3 p)
     {
         int i = Math.Clamp((int)Math.Floor(p.X + 0.5), 0, size.I - 1);
@@ -100,14 +129,14 @@ public static class PhaseWarp
         return source[size.Index(i, j, k)];
     }
 
-    private static float Trilinear(float[] source, GridSize size, Vec3 p)
+    private static float Trilinear(ReadOnlySpan<float> source, GridSize size, Vec3 p)
     {
         double x = Math.Clamp(p.X, 0, size.I - 1), y = Math.Clamp(p.Y, 0, size.J - 1), z = Math.Clamp(p.Z, 0, size.K - 1);
         int i0 = (int)x, j0 = (int)y, k0 = (int)z;
         int i1 = Math.Min(i0 + 1, size.I - 1), j1 = Math.Min(j0 + 1, size.J - 1), k1 = Math.Min(k0 + 1, size.K - 1);
         double fx = x - i0, fy = y - j0, fz = z - k0;
-        double Row(int j, int k) => source[size.Index(i0, j, k)] * (1 - fx) + source[size.Index(i1, j, k)] * fx;
-        double Plane(int k) => Row(j0, k) * (1 - fy) + Row(j1, k) * fy;
-        return (float)(Plane(k0) * (1 - fz) + Plane(k1) * fz);
+        double Row(ReadOnlySpan<float> s, int j, int k) => s[(int)size.Index(i0, j, k)] * (1 - fx) + s[(int)size.Index(i1, j, k)] * fx;
+        double Plane(ReadOnlySpan<float> s, int k) => Row(s, j0, k) * (1 - fy) + Row(s, j1, k) * fy;
+        return (float)(Plane(source, k0) * (1 - fz) + Plane(source, k1) * fz);
     }
 }

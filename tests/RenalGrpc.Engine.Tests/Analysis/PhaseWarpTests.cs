@@ -20,6 +20,24 @@ public sealed class PhaseWarpTests
     }
 
     [Fact]
+    public void SampleIntoABoxGivesWhatImageGives_ForFloatAndIntegerSources()
+    {
+        // An oblique, finer box reaching past the field of view, and a small rotation and shift.
+        double c = Math.Cos(0.05), s = Math.Sin(0.05);
+        var box = new Geometry(new GridSize(9, 7, 5), new Vec3(1.1, 0.9, 2.2), new Vec3(-8, 6, 30), new Matrix3(c, -s, 0, s, c, 0, 0, 0, 1));
+        var motion = new LpsAffine(new Matrix3(0.999, -0.03, 0, 0.03, 0.999, 0, 0, 0, 1), new Vec3(0.7, -1.2, 2));
+        var ramp = Ramp();
+        var integer = Volume.FromVoxels<short>(Grid, ramp.Voxels<float>().ToArray().Select(v => (short)(v * 7)).ToArray());
+        foreach (var image in new[] { ramp, integer })
+        {
+            var sampled = new float[box.VoxelCount];
+            PhaseWarp.SampleInto(image, box, motion, sampled);
+            Assert.Equal(PhaseWarp.Image(image, box, motion).Voxels<float>().ToArray(), sampled);
+            Assert.Contains(PhaseWarp.OutsideHu, sampled);
+        }
+    }
+
+    [Fact]
     public void AShiftOfOneVoxelMovesTheImageAndFillsAirBeyondTheFieldOfView()
     {
         var image = Ramp();
