@@ -22,21 +22,23 @@ public sealed class ImportSegmentationCommandTests : IDisposable
         import numpy as np, torch
         import renal_unet
         torch.manual_seed(3)
-        net = renal_unet.SegmentationUNet(1, 4, [4, 8, 16], [(1, 1, 1), (1, 2, 2), (2, 2, 2)]).eval()
+        channels = int(sys.argv[5])
+        net = renal_unet.SegmentationUNet(channels, 4, [4, 8, 16], [(1, 1, 1), (1, 2, 2), (2, 2, 2)]).eval()
         for p in net.parameters():
             p.data.add_(0.05 * torch.randn_like(p))  # move the norms off their defaults
         torch.save(net.state_dict(), sys.argv[2])
-        x = torch.randn(1, 1, 8, 16, 16)
+        x = torch.randn(1, channels, 8, 16, 16)
         with torch.no_grad():
             y = net(x)
         x.numpy().astype('<f4').tofile(sys.argv[3])
         y.numpy().astype('<f4').tofile(sys.argv[4])
         """;
 
-    private (string StateDict, float[] Input, float[] Output) PyTorchNet()
+    private (string StateDict, float[] Input, float[] Output) PyTorchNet(int channels = 1)
     {
-        string stateDict = _scratch.File("net.pt"), input = _scratch.File("x.f32"), output = _scratch.File("y.f32");
-        ReferencePython.Run(MakeStateDict, Path.Combine(RepositoryPaths.Root, "training", "pytorch"), stateDict, input, output);
+        string stateDict = _scratch.File($"net{channels}.pt"), input = _scratch.File($"x{channels}.f32"), output = _scratch.File($"y{channels}.f32");
+        ReferencePython.Run(MakeStateDict, Path.Combine(RepositoryPaths.Root, "training", "pytorch"), stateDict, input, output,
+            channels.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return (stateDict, Floats(input), Floats(output));
     }
 
@@ -84,11 +86,44 @@ public sealed class ImportSegmentationCommandTests : IDisposable
         var model = _scratch.File("model");
         var run = await CliRun.Of("import-seg", "--pytorch", stateDict, "--out", model, "--features", "8,16,32", "--tile", "16,32,32");
         Assert.Equal(ExitCodes.BadInput, run.ExitCode);
-        Assert.Contains("net.pt", run.Stderr);
+        Assert.Contains("net1.pt", run.Stderr);
         Assert.False(File.Exists(Path.Combine(model, ModelCheckpoint.MetadataFile)));
 
         var badTile = await CliRun.Of("import-seg", "--pytorch", stateDict, "--out", model, "--features", "4,8,16", "--tile", "9,32,32");
         Assert.Equal(ExitCodes.BadInput, badTile.ExitCode);
         Assert.Contains("multiples of [2, 4, 4]", badTile.Stderr);
+    }
+
+    [Fact]
+    public async Task RoiNetworkGoesInBesideStage1_GivesPyTorchsLogits_AndSurvivesAStage1Reimport()
+    {
+        var (stage1, _, _) = PyTorchNet();
+        var (roi, input, expected) = PyTorchNet(channels: 4);
+        var model = _scratch.File("model");
+
+        var first = await CliRun.Of("import-seg", "--roi", "--pytorch", roi, "--out", model, "--features", "4,8,16", "--crop", "8,16,16");
+        Assert.Equal(ExitCodes.BadInput, first.ExitCode);
+        Assert.Contains("import stage 1 first", first.Stderr);
+        var withTile = await CliRun.Of("import-seg", "--roi", "--pytorch", roi, "--out", model, "--features", "4,8,16", "--tile", "16,32,32");
+        Assert.Equal(ExitCodes.BadInput, withTile.ExitCode);
+
+        var seg = await CliRun.Of("import-seg", "--pytorch", stage1, "--out", model, "--features", "4,8,16", "--tile", "16,32,32", "--version", "1.2.0");
+        var run = await CliRun.Of("import-seg", "--roi", "--pytorch", roi, "--out", model, "--features", "4,8,16", "--crop", "8,16,16",
+            "--steps", "5", "--data-description", "test boxes");
+        var reimport = await CliRun.Of("import-seg", "--pytorch", stage1, "--out", model, "--features", "4,8,16", "--tile", "16,32,32");
+        Assert.True(seg.ExitCode == 0, seg.Stderr);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.True(reimport.ExitCode == 0, reimport.Stderr);
+        Assert.Contains("kidney-ROI features 4-8-16, crop 8x16x16", run.Stdout);
+
+        using var loaded = ModelCheckpoint.Load(model);
+        Assert.Equal("1.2.0", loaded.Metadata.Version);
+        Assert.Equal(new[] { 8, 16, 16 }, loaded.Metadata.Refinement!.CropShape);
+        Assert.Equal("test boxes", loaded.Metadata.Refinement.Training.DataDescription);
+        Assert.NotNull(loaded.Refinement);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var actual = loaded.Refinement.forward(tensor(input, new long[] { 1, 4, 8, 16, 16 })).data<float>().ToArray();
+        Assert.True(expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second)) < 1e-4, "TorchSharp logits differ from PyTorch's");
     }
 }
