@@ -45,8 +45,8 @@ public static class KidneyRoiRefinement
         foreach (var crop in crops)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var tumor = PredictTumor(network, options, normalization, aligned, crop);
-            MarkOnReference(tumor, crop, grid, labels.Buffer, reach, proposed);
+            var tumor = TumorProbability(network, options, normalization, aligned, crop);
+            MarkOnReference(tumor, crop, grid, labels.Buffer, reach, proposed, options.TumorProbability);
         }
         var (result, added, relabelled, dropped) = KeepLargeEnough(labels, reach, proposed, options.MinLesionMl, connectivity);
         return (result, new RefinementRecord(crops.Count, added, relabelled, dropped, null));
@@ -99,10 +99,14 @@ public static class KidneyRoiRefinement
 
     private static int Stride(double model, double reference) => Math.Max(1, (int)Math.Floor(model / reference + 1e-6));
 
-    /// <summary>1 where the network's argmax is tumor, on the crop grid (i fastest).</summary>
-    private static byte[] PredictTumor(SegmentationUNet network, RoiRefinementOptions options, IntensityNormalization normalization,
+    /// <summary>The network's tumor probability on the crop grid (i fastest), averaged with the left-right mirrored box when asked.</summary>
+    public static float[] TumorProbability(SegmentationUNet network, RoiRefinementOptions options, IntensityNormalization normalization,
         AlignedStudy aligned, Geometry crop)
     {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(aligned);
+        ArgumentNullException.ThrowIfNull(crop);
         long voxels = crop.VoxelCount;
         var input = new float[options.Phases.Count * voxels];
         for (int c = 0; c < options.Phases.Count; c++)
@@ -115,10 +119,14 @@ public static class KidneyRoiRefinement
         using var noGrad = no_grad();
         var dtype = network.parameters().First().dtype;
         var x = tensor(input, new long[] { 1, options.Phases.Count, crop.Size.K, crop.Size.J, crop.Size.I }).to_type(dtype);
-        var argmax = network.forward(x).argmax(1).to_type(ScalarType.Byte);
-        var classes = argmax.data<byte>().ToArray();
-        for (int n = 0; n < classes.Length; n++) classes[n] = classes[n] == Tumor ? (byte)1 : (byte)0;
-        return classes;
+        var probability = network.forward(x).to_type(ScalarType.Float32).softmax(1).select(1, Tumor);
+        if (options.MirrorLeftRight)
+        {
+            // The crop's i axis is the reference's, which is left-right for axial scans.
+            var mirrored = network.forward(x.flip(-1)).to_type(ScalarType.Float32).softmax(1).select(1, Tumor).flip(-1);
+            probability = (probability + mirrored) / 2;
+        }
+        return probability.contiguous().data<float>().ToArray();
     }
 
     /// <summary>The reference voxels a crop's voxels can be nearest to: its corners' box in reference indices, clipped.</summary>
@@ -144,23 +152,40 @@ public static class KidneyRoiRefinement
 
     private static GridSize SizeOf(VoxelBounds box) => new(box.I1 - box.I0, box.J1 - box.J0, box.K1 - box.K0);
 
-    /// <summary>Marks (in <paramref name="proposed"/>, indexed inside <paramref name="reach"/>) the voxels stage 1 called kidney whose nearest crop voxel is tumor.</summary>
-    private static void MarkOnReference(byte[] tumor, Geometry crop, Geometry reference, byte[] labels, VoxelBounds reach, byte[] proposed)
+    /// <summary>
+    /// The crop's probabilities on the reference voxels of <paramref name="box"/> (i fastest), interpolated
+    /// trilinearly; 0 beyond the crop. Interpolating the probability rather than taking the nearest crop
+    /// voxel's class keeps a small lesion round on a finer reference grid instead of a staircase of
+    /// model-spacing blocks.
+    /// </summary>
+    public static float[] ProbabilityOnReference(float[] cropProbability, Geometry crop, Geometry reference, VoxelBounds box)
     {
-        var toCrop = PhaseWarp.IndexMap(crop, reference, LpsAffine.Identity);
+        ArgumentNullException.ThrowIfNull(cropProbability);
+        ArgumentNullException.ThrowIfNull(crop);
+        ArgumentNullException.ThrowIfNull(reference);
+        var boxSize = SizeOf(box);
+        var boxGrid = new Geometry(boxSize, reference.Spacing, reference.IndexToPhysical(box.I0, box.J0, box.K0), reference.Direction);
+        var probability = new float[boxSize.VoxelCount];
+        PhaseWarp.SampleInto(Volume.FromVoxels<float>(crop, cropProbability), boxGrid, LpsAffine.Identity, probability, outsideValue: 0);
+        return probability;
+    }
+
+    /// <summary>Marks (in <paramref name="proposed"/>, indexed inside <paramref name="reach"/>) the voxels stage 1 called kidney where the tumor probability reaches the threshold.</summary>
+    private static void MarkOnReference(float[] tumorProbability, Geometry crop, Geometry reference, byte[] labels, VoxelBounds reach,
+        byte[] proposed, double threshold)
+    {
         var own = ReachOnReference(crop, reference);
+        if (own.IsEmpty) return;
+        var ownSize = SizeOf(own);
+        var probability = ProbabilityOnReference(tumorProbability, crop, reference, own);
         var size = reference.Size;
         var sub = SizeOf(reach);
-        var cropSize = crop.Size;
-        for (int k = own.K0; k < own.K1; k++)
-            for (int j = own.J0; j < own.J1; j++)
-                for (int i = own.I0; i < own.I1; i++)
+        for (int k = 0, n = 0; k < ownSize.K; k++)
+            for (int j = 0; j < ownSize.J; j++)
+                for (int i = 0; i < ownSize.I; i++, n++)
                 {
-                    if (labels[size.Index(i, j, k)] != Kidney) continue;
-                    var p = toCrop.Apply(new Vec3(i, j, k));
-                    int ci = (int)Math.Floor(p.X + 0.5), cj = (int)Math.Floor(p.Y + 0.5), ck = (int)Math.Floor(p.Z + 0.5);
-                    if (ci < 0 || cj < 0 || ck < 0 || ci >= cropSize.I || cj >= cropSize.J || ck >= cropSize.K) continue;
-                    if (tumor[cropSize.Index(ci, cj, ck)] != 0) proposed[sub.Index(i - reach.I0, j - reach.J0, k - reach.K0)] = 1;
+                    if (probability[n] < threshold || labels[size.Index(i + own.I0, j + own.J0, k + own.K0)] != Kidney) continue;
+                    proposed[sub.Index(i + own.I0 - reach.I0, j + own.J0 - reach.J0, k + own.K0 - reach.K0)] = 1;
                 }
     }
 

@@ -24,6 +24,18 @@ public sealed record RoiRefinementOptions
     /// <summary>Tumor components the stage adds that are smaller than this (ml) are dropped as noise.</summary>
     public double MinLesionMl { get; init; } = 0.3;
 
+    /// <summary>
+    /// A stage-1 kidney voxel becomes tumor where the network's tumor probability, interpolated
+    /// trilinearly from the box onto the reference grid, is at least this.
+    /// </summary>
+    public double TumorProbability { get; init; } = 0.5;
+
+    /// <summary>
+    /// Average the probabilities with those of the left-right mirrored box (the network was trained
+    /// with that mirroring; other axes were not mirrored in training, so they are not offered).
+    /// </summary>
+    public bool MirrorLeftRight { get; init; } = true;
+
     /// <summary>Kidney components (stage 1, reference grid) smaller than this (ml) get no box.</summary>
     public double MinKidneyMl { get; init; } = 10;
 
@@ -41,5 +53,6 @@ public sealed record RoiRefinementOptions
         if (CropShape is null || CropShape.Count != 3 || CropShape.Where((n, a) => n < divisor[a] || n % divisor[a] != 0).Any())
             throw new ArgumentException($"ROI crop [{string.Join(", ", CropShape ?? [])}] must be three positive multiples of [{string.Join(", ", divisor)}] (z, y, x)");
         if (!(MinLesionMl >= 0) || !(MinKidneyMl >= 0)) throw new ArgumentException("ROI minimum volumes must be zero or more ml");
+        if (!(TumorProbability > 0 && TumorProbability < 1)) throw new ArgumentException($"ROI tumor probability {TumorProbability} must lie strictly between 0 and 1");
     }
 }
