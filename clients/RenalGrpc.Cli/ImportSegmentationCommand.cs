@@ -23,6 +23,8 @@ internal sealed class ImportSegmentationCommand : ICliCommand
           --roi             the state_dict is the multi-phase kidney-ROI network (4 channels N, A, P, D;
                             training/pytorch/train_roi.py); it goes in beside MODEL's stage 1 and classifier
           --crop            the ROI box (z, y, x) in model-grid voxels; use the training crop
+          --max-missing-phases N   studies lacking up to N of the four phases still get the ROI stage
+                            (their channels read 0); only for a network trained with train_roi.py --phase-dropout
         """;
     public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "--roi" };
 
@@ -44,6 +46,7 @@ internal sealed class ImportSegmentationCommand : ICliCommand
                 {
                     Network = new SegmentationUNetOptions { InputChannels = 4, Features = features, Strides = strides },
                     CropShape = IntList(args, "--crop", new[] { 28, 40, 40 }),
+                    MaxMissingPhases = args.IntValue("--max-missing-phases", 0, 0, 3),
                 }
                 : null,
             Training = new TrainingDescription
@@ -56,6 +59,7 @@ internal sealed class ImportSegmentationCommand : ICliCommand
         };
         if (roi && args.Value("--tile") is not null) throw new CliUsageException("--tile is for stage 1; the ROI network takes --crop");
         if (!roi && args.Value("--crop") is not null) throw new CliUsageException("--crop needs --roi");
+        if (!roi && args.Value("--max-missing-phases") is not null) throw new CliUsageException("--max-missing-phases needs --roi");
         args.EnsureAllConsumed(maxPositionals: 0);
         CheckpointMetadata metadata;
         try

@@ -108,8 +108,10 @@ public sealed class ImportSegmentationCommandTests : IDisposable
         Assert.Equal(ExitCodes.BadInput, withTile.ExitCode);
 
         var seg = await CliRun.Of("import-seg", "--pytorch", stage1, "--out", model, "--features", "4,8,16", "--tile", "16,32,32", "--version", "1.2.0");
+        var missingWithoutRoi = await CliRun.Of("import-seg", "--pytorch", stage1, "--out", model, "--features", "4,8,16", "--max-missing-phases", "1");
+        Assert.Equal(ExitCodes.BadInput, missingWithoutRoi.ExitCode);
         var run = await CliRun.Of("import-seg", "--roi", "--pytorch", roi, "--out", model, "--features", "4,8,16", "--crop", "8,16,16",
-            "--steps", "5", "--data-description", "test boxes");
+            "--steps", "5", "--data-description", "test boxes", "--max-missing-phases", "2");
         var reimport = await CliRun.Of("import-seg", "--pytorch", stage1, "--out", model, "--features", "4,8,16", "--tile", "16,32,32");
         Assert.True(seg.ExitCode == 0, seg.Stderr);
         Assert.True(run.ExitCode == 0, run.Stderr);
@@ -120,6 +122,7 @@ public sealed class ImportSegmentationCommandTests : IDisposable
         Assert.Equal("1.2.0", loaded.Metadata.Version);
         Assert.Equal(new[] { 8, 16, 16 }, loaded.Metadata.Refinement!.CropShape);
         Assert.Equal("test boxes", loaded.Metadata.Refinement.Training.DataDescription);
+        Assert.Equal(2, loaded.Metadata.Refinement.MaxMissingPhases);
         Assert.NotNull(loaded.Refinement);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

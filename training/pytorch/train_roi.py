@@ -9,6 +9,7 @@ of 28 x 40 x 40 voxels (z, y, x) around each kidney, so it can use the lesion's 
     python3 training/pytorch/train_roi.py crops --out crops.npz --data data/train --data data/cls2
     # 2. training (CPU: ~0.7 s per step of batch 4 on two cores)
     python3 training/pytorch/train_roi.py train --crops crops.npz --out roi.pt --steps 1400
+    #    (--phase-dropout 0.3: zero one or two phase channels in 30% of boxes, for studies without them)
     # 3. into a checkpoint, beside its stage 1 and classifier
     renal import-seg --roi --pytorch roi.pt --out models/default --features 16,32,64 --crop 28,40,40
 
@@ -135,6 +136,8 @@ def train(args):
         for channel in (0, 1, 3):  # the registration error of the phases moved onto P
             image[channel] = np.roll(image[channel], (rng.integers(-1, 2), rng.integers(-1, 2)), axis=(1, 2))
         image += rng.normal(0, 0.05, image.shape)
+        if rng.random() < args.phase_dropout:  # a study without one or two phases: their channels read 0 (the mean)
+            image[rng.choice(len(PHASES), 1 if rng.random() < 0.7 else 2, replace=False)] = 0
         return image.astype(np.float32), truth
 
     started, running = time.time(), None
@@ -170,6 +173,8 @@ def main():
     fit.add_argument("--init", help="state_dict to start from")
     fit.add_argument("--small-fraction", type=float, default=0.4, help="share of boxes drawn from those with a tumor under 12 mm radius")
     fit.add_argument("--tumor-fraction", type=float, default=0.3, help="share drawn from those with any tumor (the rest: any box)")
+    fit.add_argument("--phase-dropout", type=float, default=0.0,
+                     help="share of boxes with one or two phases zeroed, so the network serves studies without them")
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()

@@ -7,7 +7,9 @@ using static TorchSharp.torch;
 namespace RenalGrpc.Engine.Analysis;
 
 /// <summary>What the kidney-ROI stage did to the reference labels, or why it did not run.</summary>
-public sealed record RefinementRecord(int Boxes, int LesionsAdded, long VoxelsRelabelled, int ProposalsDropped, string? SkippedBecause);
+/// <param name="PhasesFilled">Phases the study lacks whose channels read the normalised mean (null: none).</param>
+public sealed record RefinementRecord(int Boxes, int LesionsAdded, long VoxelsRelabelled, int ProposalsDropped, string? SkippedBecause,
+    string? PhasesFilled = null);
 
 /// <summary>
 /// The multi-phase kidney-ROI stage (<see cref="RoiRefinementOptions"/>): after alignment, a box of
@@ -31,12 +33,15 @@ public static class KidneyRoiRefinement
         ArgumentNullException.ThrowIfNull(aligned);
         ArgumentNullException.ThrowIfNull(labels);
         var missing = options.Phases.Where(p => !aligned.ImagesOnReference.ContainsKey(p)).ToList();
-        if (missing.Count > 0)
-            return (labels, new RefinementRecord(0, 0, 0, 0, $"needs phase(s) {string.Join(", ", missing)}"));
+        if (missing.Count > options.MaxMissingPhases)
+            return (labels, new RefinementRecord(0, 0, 0, 0, options.MaxMissingPhases == 0
+                ? $"needs phase(s) {string.Join(", ", missing)}"
+                : $"lacks phase(s) {string.Join(", ", missing)}; this network allows at most {options.MaxMissingPhases} missing"));
+        string? filled = missing.Count == 0 ? null : string.Join(", ", missing);
 
         var grid = labels.Geometry;
         var kidneys = KidneyBounds(labels, modelSpacing, options.MinKidneyMl, connectivity);
-        if (kidneys.Count == 0) return (labels, new RefinementRecord(0, 0, 0, 0, "no kidney found by stage 1"));
+        if (kidneys.Count == 0) return (labels, new RefinementRecord(0, 0, 0, 0, "no kidney found by stage 1", filled));
 
         // Proposals live only where the boxes reach: one sub-grid around all of them, not the whole study.
         var crops = kidneys.Select(k => CropGrid(grid, k, options.CropShape, modelSpacing)).ToList();
@@ -49,7 +54,7 @@ public static class KidneyRoiRefinement
             MarkOnReference(tumor, crop, grid, labels.Buffer, reach, proposed, options.TumorProbability);
         }
         var (result, added, relabelled, dropped) = KeepLargeEnough(labels, reach, proposed, options.MinLesionMl, connectivity);
-        return (result, new RefinementRecord(crops.Count, added, relabelled, dropped, null));
+        return (result, new RefinementRecord(crops.Count, added, relabelled, dropped, null, filled));
     }
 
     /// <summary>The box (reference grid) of <paramref name="shape"/> (z, y, x) voxels at the model spacing, centred on the kidney's bounds.</summary>
@@ -111,8 +116,10 @@ public static class KidneyRoiRefinement
         var input = new float[options.Phases.Count * voxels];
         for (int c = 0; c < options.Phases.Count; c++)
         {
+            // A phase the study lacks stays 0, the normalised mean, as phase dropout taught the network.
+            if (!aligned.ImagesOnReference.TryGetValue(options.Phases[c], out var image)) continue;
             var channel = input.AsSpan((int)(c * voxels), (int)voxels);
-            PhaseWarp.SampleInto(aligned.ImagesOnReference[options.Phases[c]], crop, LpsAffine.Identity, channel);
+            PhaseWarp.SampleInto(image, crop, LpsAffine.Identity, channel);
             for (int n = 0; n < channel.Length; n++) channel[n] = normalization.Apply(channel[n]);
         }
         using var scope = NewDisposeScope();

@@ -36,6 +36,13 @@ public sealed record RoiRefinementOptions
     /// </summary>
     public bool MirrorLeftRight { get; init; } = true;
 
+    /// <summary>
+    /// How many of <see cref="Phases"/> a study may lack and still get the stage: a missing phase's
+    /// channel reads 0 (the normalised mean), as in training with phase dropout. 0 (a network trained
+    /// on complete studies only): the stage is skipped unless every phase is there.
+    /// </summary>
+    public int MaxMissingPhases { get; init; }
+
     /// <summary>Kidney components (stage 1, reference grid) smaller than this (ml) get no box.</summary>
     public double MinKidneyMl { get; init; } = 10;
 
@@ -53,6 +60,8 @@ public sealed record RoiRefinementOptions
         if (CropShape is null || CropShape.Count != 3 || CropShape.Where((n, a) => n < divisor[a] || n % divisor[a] != 0).Any())
             throw new ArgumentException($"ROI crop [{string.Join(", ", CropShape ?? [])}] must be three positive multiples of [{string.Join(", ", divisor)}] (z, y, x)");
         if (!(MinLesionMl >= 0) || !(MinKidneyMl >= 0)) throw new ArgumentException("ROI minimum volumes must be zero or more ml");
+        if (MaxMissingPhases < 0 || MaxMissingPhases >= Phases.Count)
+            throw new ArgumentException($"ROI max missing phases {MaxMissingPhases} must be 0 to {Phases.Count - 1}");
         if (!(TumorProbability > 0 && TumorProbability < 1)) throw new ArgumentException($"ROI tumor probability {TumorProbability} must lie strictly between 0 and 1");
     }
 }

@@ -302,4 +302,36 @@ public sealed class KidneyRoiRefinementTests
         // 0.938 here; the nearest crop voxel's class (the stage's first version) gives 0.819.
         Assert.True(dice > 0.9, $"Dice {dice:F3} with the ball");
     }
+
+    [Fact]
+    public void ANetworkTrainedWithPhaseDropoutServesAStudyWithoutAPhase_ItsChannelReadingTheMean()
+    {
+        using var net = ConstantNetwork(label: 2);
+        var options = Options with { MaxMissingPhases = 1 };
+
+        var (_, withoutD) = Run(net, options, Study("N", "A", "P"), Labels());
+        var (_, withoutTwo) = Run(net, options, Study("N", "P"), Labels());
+
+        Assert.Equal(1, withoutD.Boxes);
+        Assert.Equal(1, withoutD.LesionsAdded);
+        Assert.Equal("D", withoutD.PhasesFilled);
+        Assert.Equal(0, withoutTwo.Boxes);
+        Assert.Contains("at most 1", withoutTwo.SkippedBecause);
+
+        // The missing channel is exactly what a phase of the normalisation mean (112.75 HU) would give.
+        var grid = Geometry.Axial(new GridSize(16, 16, 8), ModelSpacing, new Vec3(-20, -20, -20));
+        var random = new Random(9);
+        Volume Noise() => Volume.FromVoxels<float>(grid, Enumerable.Range(0, (int)grid.VoxelCount).Select(_ => (float)(random.NextDouble() * 300 - 50)).ToArray());
+        var images = new Dictionary<string, Volume> { ["N"] = Noise(), ["A"] = Noise(), ["P"] = Noise() };
+        var mean = Volume.FromVoxels<float>(grid, Enumerable.Repeat((float)IntensityNormalization.Paper.Mean, (int)grid.VoxelCount).ToArray());
+        manual_seed(4);
+        using var randomNet = new SegmentationUNet(Options.Network);
+        randomNet.eval();
+        var lacking = KidneyRoiRefinement.TumorProbability(randomNet, options, IntensityNormalization.Paper,
+            new AlignedStudy("P", grid, images, Array.Empty<PhaseAlignment>()), grid);
+        var meanD = KidneyRoiRefinement.TumorProbability(randomNet, options, IntensityNormalization.Paper,
+            new AlignedStudy("P", grid, new Dictionary<string, Volume>(images) { ["D"] = mean }, Array.Empty<PhaseAlignment>()), grid);
+        Assert.Equal(meanD, lacking);
+        Assert.Throws<ArgumentException>(() => (Options with { MaxMissingPhases = 4 }).Validate());
+    }
 }
