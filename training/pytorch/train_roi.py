@@ -111,8 +111,8 @@ def train(args):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    data = np.load(args.crops)
-    images, truths, radii = data["x"], data["y"], data["radius"]
+    data = [np.load(path) for path in args.crops]
+    images, truths, radii = (np.concatenate([d[key] for d in data]) for key in ("x", "y", "radius"))
     features = [int(v) for v in args.features.split(",")]
     net = renal_unet.SegmentationUNet(len(PHASES), 4, features, STRIDES[:len(features)])
     if args.init:
@@ -164,7 +164,7 @@ def main():
     crops.add_argument("--data", action="append", required=True, help="a DATASET.md folder made by `renal phantom`")
     crops.add_argument("--workers", type=int, default=2)
     fit = commands.add_parser("train", help="train the network on the boxes")
-    fit.add_argument("--crops", required=True)
+    fit.add_argument("--crops", action="append", required=True, help="boxes made by `crops`; repeat to train on several files")
     fit.add_argument("--out", required=True)
     fit.add_argument("--features", default="16,32,64")
     fit.add_argument("--steps", type=int, default=1400)
