@@ -115,8 +115,25 @@ def test_roi_boxes_align_every_phase_on_p_and_a_few_steps_train(tmp_path):
         assert np.allclose(boxes["x"][0, channel][inside], expected, atol=0.02), f"phase {'NAPD'[channel]} is not aligned on P"
 
     out = tmp_path / "roi.pt"
-    run = subprocess.run([sys.executable, script, "train", "--crops", str(crops), "--out", str(out), "--steps", "3",
-                          "--batch", "2", "--features", "4,8,16"], check=True, timeout=300, capture_output=True, text=True)
+    run = subprocess.run([sys.executable, script, "train", "--crops", str(crops), "--crops", str(crops), "--out", str(out), "--steps", "3",
+                          "--batch", "2", "--features", "4,8,16", "--phase-dropout", "0.5"], check=True, timeout=300, capture_output=True, text=True)
     assert "step 3/3" in run.stdout
     net = SegmentationUNet(4, 4, [4, 8, 16], [(1, 1, 1), (1, 2, 2), (2, 2, 2)])
     net.load_state_dict(torch.load(out), strict=True)
+
+
+def test_roi_phase_dropout_zeroes_one_or_two_whole_phases_and_nothing_else():
+    import train_roi
+    rng = np.random.default_rng(0)
+    box = rng.normal(1.0, 0.3, (4, 6, 8, 8)).astype(np.float32)  # no voxel is 0
+    truth = np.zeros((6, 8, 8), np.int64)
+    zeroed = []
+    for _ in range(40):
+        image, _ = train_roi.augment_box(box.copy(), truth, rng, phase_dropout=1.0)
+        empty = [channel for channel in range(4) if not image[channel].any()]
+        assert all(image[channel].all() for channel in range(4) if channel not in empty)
+        zeroed.append(len(empty))
+    assert set(zeroed) == {1, 2}
+    for _ in range(20):
+        image, _ = train_roi.augment_box(box.copy(), truth, rng, phase_dropout=0.0)
+        assert all(image[channel].all() for channel in range(4))

@@ -107,6 +107,19 @@ def loss_of(logits, truth):
     return F.cross_entropy(logits, truth) + dice_loss
 
 
+def augment_box(image, truth, rng, phase_dropout):
+    """Mirroring, intensity jitter, misregistration of N, A and D, noise, and phase dropout of one (N, A, P, D) box."""
+    if rng.random() < 0.5:  # left and right kidneys mirror each other
+        image, truth = image[..., ::-1].copy(), truth[..., ::-1].copy()
+    image = image * rng.uniform(0.9, 1.1, (len(PHASES), 1, 1, 1)) + rng.uniform(-0.1, 0.1, (len(PHASES), 1, 1, 1))
+    for channel in (0, 1, 3):  # the registration error of the phases moved onto P
+        image[channel] = np.roll(image[channel], (rng.integers(-1, 2), rng.integers(-1, 2)), axis=(1, 2))
+    image += rng.normal(0, 0.05, image.shape)
+    if rng.random() < phase_dropout:  # a study without one or two phases: their channels read 0 (the mean)
+        image[rng.choice(len(PHASES), 1 if rng.random() < 0.7 else 2, replace=False)] = 0
+    return image.astype(np.float32), truth
+
+
 def train(args):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -130,15 +143,7 @@ def train(args):
         z, y, x = [rng.integers(0, s - p + 1) for s, p in zip(images.shape[2:], patch)]
         image = images[n, :, z:z + patch[0], y:y + patch[1], x:x + patch[2]].astype(np.float32).copy()
         truth = truths[n, z:z + patch[0], y:y + patch[1], x:x + patch[2]].astype(np.int64).copy()
-        if rng.random() < 0.5:  # left and right kidneys mirror each other
-            image, truth = image[..., ::-1].copy(), truth[..., ::-1].copy()
-        image = image * rng.uniform(0.9, 1.1, (len(PHASES), 1, 1, 1)) + rng.uniform(-0.1, 0.1, (len(PHASES), 1, 1, 1))
-        for channel in (0, 1, 3):  # the registration error of the phases moved onto P
-            image[channel] = np.roll(image[channel], (rng.integers(-1, 2), rng.integers(-1, 2)), axis=(1, 2))
-        image += rng.normal(0, 0.05, image.shape)
-        if rng.random() < args.phase_dropout:  # a study without one or two phases: their channels read 0 (the mean)
-            image[rng.choice(len(PHASES), 1 if rng.random() < 0.7 else 2, replace=False)] = 0
-        return image.astype(np.float32), truth
+        return augment_box(image, truth, rng, args.phase_dropout)
 
     started, running = time.time(), None
     for step in range(1, args.steps + 1):
