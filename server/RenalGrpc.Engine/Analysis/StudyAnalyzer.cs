@@ -175,7 +175,7 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
         return (cleaned, new PhaseRecord(phase, segmentation.Preprocessing, postprocessing));
     }
 
-    /// <summary>The kidney-ROI stage on the aligned phases (timed as segmentation without a phase); labels unchanged without one.</summary>
+    /// <summary>The kidney-ROI stage on the aligned phases (timed as segmentation without a phase when it runs); labels unchanged without one.</summary>
     private (Volume Labels, RefinementRecord? Record) Refine(AlignedStudy aligned, Volume referenceLabels, List<StageTiming> timings,
         CancellationToken cancellationToken)
     {
@@ -185,7 +185,8 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
         var (refined, record) = KidneyRoiRefinement.Apply(model.Refinement, metadata.Refinement, metadata.Normalization,
             new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]), aligned, referenceLabels,
             Settings.Postprocessing.Connectivity, cancellationToken);
-        timings.Add(new StageTiming(AnalysisStage.Segmentation, null, clock.Elapsed.TotalSeconds));
+        // Timed only when it ran, so a report shows whether the study got the stage.
+        if (record.SkippedBecause is null) timings.Add(new StageTiming(AnalysisStage.Segmentation, null, clock.Elapsed.TotalSeconds));
         return (refined, record);
     }
 

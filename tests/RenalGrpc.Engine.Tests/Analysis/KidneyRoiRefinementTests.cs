@@ -223,6 +223,12 @@ public sealed class KidneyRoiRefinementTests
             Assert.DoesNotContain(plain.Timings, t => t.Stage == AnalysisStage.Segmentation && t.Phase is null);
             Assert.True(refined.Diagnosis.Lesions.Where(l => l.Label == 2).Sum(l => l.VolumeMl)
                 > plain.Diagnosis.Lesions.Where(l => l.Label == 2).Sum(l => l.VolumeMl));
+
+            // Without D this network (MaxMissingPhases 0) is skipped, and the report shows no ROI timing.
+            var withoutD = withRoi.Analyze(study.Images.Where(p => p.Key != "D").ToDictionary(p => p.Key, p => p.Value),
+                new AnalysisOptions(), null, CancellationToken.None);
+            Assert.Contains("D", withoutD.Refinement!.SkippedBecause);
+            Assert.DoesNotContain(withoutD.Timings, t => t.Stage == AnalysisStage.Segmentation && t.Phase is null);
         }
         finally
         {
