@@ -15,6 +15,7 @@ internal sealed class TrainCommand : ICliCommand
     public string Usage => $"""
         usage: renal train --data DIR --out MODEL [--stage seg|cls|both] [--epochs N] [--seg-epochs N] [--cls-epochs N]
                            [--val-fraction F] [--seed S] [--threads N] [--batch-size N] [--version V]
+                           [--cls-crops per-phase|reference] [--cls-crop-jitter F]
           --data DIR        dataset in the DATASET.md layout (renal phantom) or the KiTS23 layout
           --out MODEL       checkpoint folder; an existing checkpoint there is the starting point, and
                             OUT/train-state holds resumable state (rerun the same command to resume)
@@ -24,6 +25,11 @@ internal sealed class TrainCommand : ICliCommand
           --val-fraction F  share of cases held out for validation metrics (default 0.1)
           --seed S          seed of the split, initialisation and every random draw (default 0)
           --threads N       CPU threads for TorchSharp (default: all cores)
+          --cls-crops       where the classifier's training crops are cut: per-phase (each phase's own grid and
+                            truth, as the paper trained; default) or reference (every phase moved onto the
+                            reference phase's grid and cut on its largest lesion slice, as inference cuts them)
+          --cls-crop-jitter F  share of classifier training crops zoomed, shifted and with the mask grown or
+                            shrunk by a pixel, as a predicted mask frames a lesion (default 0)
           --version V       model version written into checkpoint.json (default: the starting
                             checkpoint's, or 0.1.0 for a new model)
         """;
@@ -56,7 +62,17 @@ internal sealed class TrainCommand : ICliCommand
                 Steps = segEpochs * SegmentationStepsPerEpoch,
                 BatchSize = args.IntValue("--batch-size", segDefaults.BatchSize, 1, 64),
             },
-            Classification = clsDefaults with { Epochs = clsEpochs },
+            Classification = clsDefaults with
+            {
+                Epochs = clsEpochs,
+                CropJitter = args.DoubleValue("--cls-crop-jitter", 0, 0, 1),
+                CropSource = args.Value("--cls-crops") switch
+                {
+                    null or "per-phase" => ClassifierCropSource.PerPhase,
+                    "reference" => ClassifierCropSource.Reference,
+                    var other => throw new CliUsageException($"--cls-crops must be per-phase or reference, got '{other}'"),
+                },
+            },
             ModelVersion = args.Value("--version"),
         };
         args.EnsureAllConsumed(maxPositionals: 0);

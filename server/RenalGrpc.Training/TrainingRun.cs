@@ -108,9 +108,21 @@ public static class TrainingRun
             Steps = steps,
             Notes = "trained by `renal train`; synthetic data, not for clinical use",
         };
+        // One stage trained on an existing checkpoint: the other stage's description is kept, not overwritten.
+        var (stage1Description, classifierDescription) = request.Stages switch
+        {
+            TrainingStages.Both => (description, (TrainingDescription?)null),
+            TrainingStages.Segmentation => (description, metadata.ClassifierTraining ?? (File.Exists(metadataPath) ? metadata.Training : null)),
+            _ => (metadata.Training, description with
+            {
+                Steps = request.Classification.Epochs,
+                Notes = $"trained by `renal train --stage cls`: {request.Classification.Epochs} epochs (steps count epochs), " +
+                        $"{request.Classification.CropSource} crops, crop jitter {request.Classification.CropJitter}; synthetic data, not for clinical use",
+            }),
+        };
         // Undefined metrics (an AUC for a class absent from a small validation split) are left out: JSON has no NaN.
         var defined = metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => m.Value);
-        return ModelCheckpoint.Save(request.OutputFolder, metadata with { Training = description, ValidationMetrics = defined },
+        return ModelCheckpoint.Save(request.OutputFolder, metadata with { Training = stage1Description, ClassifierTraining = classifierDescription, ValidationMetrics = defined },
             model.Segmentation, classifier, model.Refinement);
     }
 

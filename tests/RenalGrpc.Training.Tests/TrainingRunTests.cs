@@ -40,9 +40,20 @@ public sealed class TrainingRunTests(TinyDataset data)
         var first = TrainingRun.Execute(data.Request(output, TrainingStages.Classification) with { ModelVersion = "0.3.0" }, _ => { }, CancellationToken.None);
         Assert.Equal("0.3.0", first.Version);
         Directory.Delete(Path.Combine(output, "train-state"), true);
+        // Stage 1 described as a separate training would have left it.
+        var stage1 = new TrainingDescription { DataDescription = "600 phantom cases", Seed = 3, Steps = 10400, Notes = "imported from PyTorch" };
+        using (var model = ModelCheckpoint.Load(output))
+            ModelCheckpoint.Save(output, model.Metadata with { Training = stage1 }, model.Segmentation, model.Classifier, model.Refinement);
         var kept = TrainingRun.Execute(data.Request(output, TrainingStages.Classification), _ => { }, CancellationToken.None);
         Assert.Equal("0.3.0", kept.Version);
         Assert.Equal("0.3.0", ModelCheckpoint.ReadMetadata(output).Version);
+        // Training the classifier alone keeps stage 1's description and writes its own beside it.
+        Assert.Equal(stage1, ModelCheckpoint.ReadMetadata(output).Training);
+        var classifier = ModelCheckpoint.ReadMetadata(output).ClassifierTraining;
+        Assert.NotNull(classifier);
+        Assert.Equal(5, classifier.Seed);
+        Assert.Contains("--stage cls", classifier.Notes);
+        Assert.Contains("PerPhase crops", classifier.Notes);
         Directory.Delete(output, true);
     }
 
@@ -82,5 +93,30 @@ public sealed class TrainingRunTests(TinyDataset data)
         Assert.Equal(validation.Select(c => c.Id), validation2.Select(c => c.Id));
         Assert.Empty(train.Select(c => c.Id).Intersect(validation.Select(c => c.Id)));
         Assert.Equal(cases.Count, train.Count + validation.Count);
+    }
+
+    [Fact]
+    public void Classifier_trains_on_reference_grid_crops_of_generated_cases()
+    {
+        var cases = TrainingDataset.Discover(data.Folder);
+        var metadata = new CheckpointMetadata();
+        var perPhase = Classification.LesionCropSet.Build(cases, metadata, Classification.ClassifierCropSource.PerPhase);
+        var reference = Classification.LesionCropSet.Build(cases, metadata, Classification.ClassifierCropSource.Reference);
+        Assert.Equal(perPhase.Select(c => (c.CaseId, c.Subtype)), reference.Select(c => (c.CaseId, c.Subtype)));
+        // On the reference grid every phase is cut in P's box; on their own grids the phantom's breath holds move them.
+        Assert.All(reference, c => Assert.Single(c.Crops.Values.Select(crop => crop.Box).Distinct()));
+        Assert.Contains(perPhase, c => c.Crops.Values.Select(crop => crop.Box).Distinct().Count() > 1);
+        var withP = reference.Where(c => c.Crops.ContainsKey("P")).ToArray();
+        Assert.NotEmpty(withP);
+        Assert.All(withP, c => Assert.Equal(perPhase.Single(p => p.CaseId == c.CaseId).Crops["P"].Box, c.Crops["P"].Box));
+
+        var output = Path.Combine(Path.GetTempPath(), "renal-run-" + Guid.NewGuid().ToString("N"));
+        var log = new List<string>();
+        var request = data.Request(output, TrainingStages.Classification);
+        TrainingRun.Execute(request with { Classification = request.Classification with { CropSource = Classification.ClassifierCropSource.Reference } },
+            log.Add, CancellationToken.None);
+        Assert.Contains(log, l => l.Contains("lesions cut (Reference)", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(output, ModelCheckpoint.ClassifierFile)));
+        Directory.Delete(output, true);
     }
 }

@@ -54,6 +54,12 @@ public sealed record CheckpointMetadata
     /// <summary>Tile (z, y, x) the segmentation network was trained and is run with.</summary>
     public IReadOnlyList<int> TileShape { get; init; } = new[] { 32, 96, 96 };
     public TrainingDescription Training { get; init; } = new();
+
+    /// <summary>
+    /// How the subtype classifier was trained when it was trained apart from stage 1 (`renal train
+    /// --stage cls` on an existing checkpoint); null when <see cref="Training"/> covers both stages.
+    /// </summary>
+    public TrainingDescription? ClassifierTraining { get; init; }
     public IReadOnlyDictionary<string, double> ValidationMetrics { get; init; } = new Dictionary<string, double>();
     public IReadOnlyList<WeightsFile> Weights { get; init; } = Array.Empty<WeightsFile>();
 

@@ -31,10 +31,10 @@ public static class ClassifierTraining
     {
         options.Validate();
         var clock = Stopwatch.StartNew();
-        var trainCrops = LesionCropSet.Build(train, metadata);
-        var validationCrops = LesionCropSet.Build(validation, metadata);
+        var trainCrops = LesionCropSet.Build(train, metadata, options.CropSource);
+        var validationCrops = LesionCropSet.Build(validation, metadata, options.CropSource);
         if (trainCrops.Count < 2) throw new ImagingException($"only {trainCrops.Count} training cases carry a subtype and a tumor; the classifier needs more");
-        log($"[cls] {trainCrops.Count} training and {validationCrops.Count} validation lesions cut in {clock.Elapsed.TotalSeconds:F0} s");
+        log($"[cls] {trainCrops.Count} training and {validationCrops.Count} validation lesions cut ({options.CropSource}) in {clock.Elapsed.TotalSeconds:F0} s");
 
         var optimizer = optim.AdamW(classifier.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
         int startEpoch = 0;
@@ -65,7 +65,13 @@ public static class ClassifierTraining
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var batch = order.Skip(step * options.BatchSize).Take(options.BatchSize).Select(n => trainCrops[n]).ToArray();
-                var inputs = batch.SelectMany(c => Augment(TrainingStack(c, options, random), size, random)).ToArray();
+                var inputs = batch.SelectMany(c =>
+                {
+                    var stack = TrainingStack(c, options, random);
+                    // Drawn only when asked, so runs without jitter repeat earlier runs of the same seed exactly.
+                    if (options.CropJitter > 0 && random.NextDouble() < options.CropJitter) stack = CropJitter.Random(stack, size, random);
+                    return Augment(stack, size, random);
+                }).ToArray();
                 using var scope = NewDisposeScope();
                 var x = tensor(inputs, new long[] { batch.Length, PhaseTriplets.InputChannels, size, size });
                 var y = tensor(batch.Select(c => (long)c.Subtype).ToArray());

@@ -12,11 +12,21 @@ public sealed record ClassifierTrainingOptions
     /// <summary>Probability that a training sample loses one contrast phase (replaced as at inference).</summary>
     public double PhaseDropout { get; init; } = 0.25;
 
+    /// <summary>Where the training crops are cut: each phase's own grid (the paper) or the reference grid (as inference does).</summary>
+    public ClassifierCropSource CropSource { get; init; } = ClassifierCropSource.PerPhase;
+
+    /// <summary>
+    /// Probability that a training crop is zoomed (0.85-1.15), shifted (up to 1/16 of its side) and its
+    /// mask grown or shrunk by a pixel: a predicted mask frames the lesion a little differently from the truth.
+    /// </summary>
+    public double CropJitter { get; init; }
+
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentException($"epochs must be at least 1, got {Epochs}");
         if (BatchSize < 2 || BatchSize > 1024) throw new ArgumentException($"batch size must be 2..1024, got {BatchSize}");
         if (!(LearningRate > 0 && LearningRate < 1)) throw new ArgumentException($"learning rate must be in (0, 1), got {LearningRate}");
         if (!(PhaseDropout >= 0 && PhaseDropout <= 1)) throw new ArgumentException($"phase dropout must be in [0, 1], got {PhaseDropout}");
+        if (!(CropJitter >= 0 && CropJitter <= 1)) throw new ArgumentException($"crop jitter must be in [0, 1], got {CropJitter}");
     }
 }
