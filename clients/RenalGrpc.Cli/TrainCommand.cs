@@ -28,8 +28,8 @@ internal sealed class TrainCommand : ICliCommand
           --cls-crops       where the classifier's training crops are cut: per-phase (each phase's own grid and
                             truth, as the paper trained; default) or reference (every phase moved onto the
                             reference phase's grid and cut on its largest lesion slice, as inference cuts them)
-          --cls-crop-jitter F  share of classifier training crops zoomed, shifted and with the mask grown or
-                            shrunk by a pixel, as a predicted mask frames a lesion (default 0)
+          --cls-crop-jitter F  share of classifier training crops cut as from a predicted mask: mask grown or
+                            shrunk by a voxel, box moved by up to a voxel (default 0)
           --version V       model version written into checkpoint.json (default: the starting
                             checkpoint's, or 0.1.0 for a new model)
         """;

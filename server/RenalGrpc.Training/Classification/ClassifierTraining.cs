@@ -69,7 +69,11 @@ public static class ClassifierTraining
                 {
                     var stack = TrainingStack(c, options, random);
                     // Drawn only when asked, so runs without jitter repeat earlier runs of the same seed exactly.
-                    if (options.CropJitter > 0 && random.NextDouble() < options.CropJitter) stack = CropJitter.Random(stack, size, random);
+                    if (options.CropJitter > 0 && random.NextDouble() < options.CropJitter)
+                    {
+                        var box = c.Crops.Values.First().Box;
+                        stack = CropJitter.Apply(stack, size, CropJitter.Draw(box.Width, box.Height, size, random));
+                    }
                     return Augment(stack, size, random);
                 }).ToArray();
                 using var scope = NewDisposeScope();

@@ -16,8 +16,8 @@ public sealed record ClassifierTrainingOptions
     public ClassifierCropSource CropSource { get; init; } = ClassifierCropSource.PerPhase;
 
     /// <summary>
-    /// Probability that a training crop is zoomed (0.85-1.15), shifted (up to 1/16 of its side) and its
-    /// mask grown or shrunk by a pixel: a predicted mask frames the lesion a little differently from the truth.
+    /// Probability that a training crop is cut as if from a predicted mask: the mask grown or shrunk by
+    /// a voxel and the box moved by up to a voxel (<see cref="CropJitter"/>).
     /// </summary>
     public double CropJitter { get; init; }
 

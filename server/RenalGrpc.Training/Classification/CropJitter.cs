@@ -1,62 +1,92 @@
 namespace RenalGrpc.Training.Classification;
 
+/// <summary>One draw of <see cref="CropJitter"/>: zoom and shift of the image framing, growth of the mask, in crop pixels.</summary>
+public readonly record struct JitterDraw(double ZoomRows, double ZoomColumns, double ShiftRows, double ShiftColumns, int MaskGrowPixels);
+
 /// <summary>
-/// Training-time stand-in for a predicted mask: the crop's box follows the mask, so a mask a voxel
-/// larger or smaller, or off by a voxel, frames the lesion zoomed or shifted, and its edge moves.
-/// Pure functions on a channels x size x size stack (the last channel is the 0/1 mask).
+/// Training-time stand-in for a predicted mask. At inference the crop's box follows the network's
+/// mask: a mask one voxel larger frames the lesion with more context and covers a ring more of it,
+/// a mask one voxel off leaves the lesion off-centre under a centred mask. On a lesion a few voxels
+/// wide one voxel is many crop pixels, so the draws are in voxels of the lesion's box. Pure
+/// functions on a channels x size x size stack (the last channel is the 0/1 mask).
 /// </summary>
 public static class CropJitter
 {
     /// <summary>
-    /// Every channel resampled bilinearly (edges repeated) through output pixel -> centre +
-    /// zoom * (pixel - centre) + shift, so zoom above 1 shows more context; the mask is thresholded at
-    /// 0.5 again and then grown (maskGrow 1) or shrunk (-1) by one pixel (4-neighbourhood), or kept (0).
+    /// The image channels resampled bilinearly (edges repeated) through output pixel -> centre +
+    /// zoom * (pixel - centre) + shift; the mask channel through the zoom alone (the box stays
+    /// centred on the mask), thresholded at 0.5 and grown (positive) or shrunk (negative) by
+    /// |MaskGrowPixels| 4-neighbour steps, unless shrinking would leave no pixel.
     /// </summary>
-    public static float[] Apply(ReadOnlySpan<float> stack, int size, double zoom, double shiftRows, double shiftColumns, int maskGrow)
+    public static float[] Apply(ReadOnlySpan<float> stack, int size, JitterDraw draw)
     {
-        if (size < 1 || stack.Length % (size * size) != 0) throw new ArgumentException($"{stack.Length} values do not make {size} x {size} channels");
-        if (!(zoom > 0) || !double.IsFinite(zoom)) throw new ArgumentException($"zoom must be positive, got {zoom}");
-        if (maskGrow is < -1 or > 1) throw new ArgumentException($"the mask grows by -1, 0 or 1 pixel, got {maskGrow}");
+        if (size < 1 || stack.Length % (size * size) != 0 || stack.Length < 2 * size * size)
+            throw new ArgumentException($"{stack.Length} values do not make two or more {size} x {size} channels");
+        if (!(draw.ZoomRows > 0 && draw.ZoomColumns > 0) || !double.IsFinite(draw.ZoomRows * draw.ZoomColumns))
+            throw new ArgumentException($"zooms must be positive, got {draw.ZoomRows} and {draw.ZoomColumns}");
         int plane = size * size, channels = stack.Length / plane;
         var result = new float[stack.Length];
-        double centre = (size - 1) / 2.0;
         for (int c = 0; c < channels; c++)
         {
-            var source = stack.Slice(c * plane, plane);
-            for (int r = 0; r < size; r++)
-            {
-                double y = Math.Clamp(centre + zoom * (r - centre) + shiftRows, 0, size - 1);
-                int y0 = (int)y, y1 = Math.Min(y0 + 1, size - 1);
-                double fy = y - y0;
-                for (int col = 0; col < size; col++)
-                {
-                    double x = Math.Clamp(centre + zoom * (col - centre) + shiftColumns, 0, size - 1);
-                    int x0 = (int)x, x1 = Math.Min(x0 + 1, size - 1);
-                    double fx = x - x0;
-                    double top = source[y0 * size + x0] * (1 - fx) + source[y0 * size + x1] * fx;
-                    double bottom = source[y1 * size + x0] * (1 - fx) + source[y1 * size + x1] * fx;
-                    result[c * plane + r * size + col] = (float)(top * (1 - fy) + bottom * fy);
-                }
-            }
+            bool mask = c == channels - 1;
+            Resample(stack.Slice(c * plane, plane), result.AsSpan(c * plane, plane), size, draw.ZoomRows, draw.ZoomColumns,
+                mask ? 0 : draw.ShiftRows, mask ? 0 : draw.ShiftColumns);
         }
-        var mask = result.AsSpan((channels - 1) * plane, plane);
-        for (int n = 0; n < plane; n++) mask[n] = mask[n] >= 0.5f ? 1f : 0f;
-        if (maskGrow != 0) Morph(mask, size, grow: maskGrow > 0);
+        var maskPlane = result.AsSpan((channels - 1) * plane, plane);
+        for (int n = 0; n < plane; n++) maskPlane[n] = maskPlane[n] >= 0.5f ? 1f : 0f;
+        for (int step = 0; step < Math.Abs(draw.MaskGrowPixels); step++)
+        {
+            var before = maskPlane.ToArray();
+            Morph(before, maskPlane, size, grow: draw.MaskGrowPixels > 0);
+            if (!maskPlane.ContainsAnyExcept(0f)) { before.CopyTo(maskPlane); break; }
+        }
         return result;
     }
 
-    /// <summary>Random parameters for <see cref="Apply"/>: zoom 0.85-1.15, shifts up to size/16, grow -1/0/1.</summary>
-    public static float[] Random(ReadOnlySpan<float> stack, int size, Random random) =>
-        Apply(stack, size, 0.85 + 0.3 * random.NextDouble(), (random.NextDouble() * 2 - 1) * size / 16.0,
-            (random.NextDouble() * 2 - 1) * size / 16.0, random.Next(-1, 2));
-
-    private static void Morph(Span<float> mask, int size, bool grow)
+    /// <summary>
+    /// A random predicted-mask error for a box of boxWidth x boxHeight voxels cut to size x size:
+    /// the mask grown by -1, 0 or 1 voxel (the box with it) and the box moved by -1, 0 or 1 voxel per axis.
+    /// </summary>
+    public static JitterDraw Draw(int boxWidth, int boxHeight, int size, Random random)
     {
-        var before = mask.ToArray();
+        if (boxWidth < 1 || boxHeight < 1 || size < 1) throw new ArgumentException("box and crop sizes must be positive");
+        int grow = random.Next(-1, 2);
+        int shiftI = random.Next(-1, 2), shiftJ = random.Next(-1, 2);
+        // A box too small to shrink by a voxel on each side keeps its size.
+        if (grow < 0 && Math.Min(boxWidth, boxHeight) <= 2) grow = 0;
+        double grownWidth = boxWidth + 2 * grow, grownHeight = boxHeight + 2 * grow;
+        return new JitterDraw(grownHeight / boxHeight, grownWidth / boxWidth,
+            shiftJ * (double)size / boxHeight, shiftI * (double)size / boxWidth,
+            (int)Math.Round(grow * 2.0 * size / (grownWidth + grownHeight), MidpointRounding.AwayFromZero));
+    }
+
+    private static void Resample(ReadOnlySpan<float> source, Span<float> target, int size, double zoomRows, double zoomColumns,
+        double shiftRows, double shiftColumns)
+    {
+        double centre = (size - 1) / 2.0;
+        for (int r = 0; r < size; r++)
+        {
+            double y = Math.Clamp(centre + zoomRows * (r - centre) + shiftRows, 0, size - 1);
+            int y0 = (int)y, y1 = Math.Min(y0 + 1, size - 1);
+            double fy = y - y0;
+            for (int col = 0; col < size; col++)
+            {
+                double x = Math.Clamp(centre + zoomColumns * (col - centre) + shiftColumns, 0, size - 1);
+                int x0 = (int)x, x1 = Math.Min(x0 + 1, size - 1);
+                double fx = x - x0;
+                double top = source[y0 * size + x0] * (1 - fx) + source[y0 * size + x1] * fx;
+                double bottom = source[y1 * size + x0] * (1 - fx) + source[y1 * size + x1] * fx;
+                target[r * size + col] = (float)(top * (1 - fy) + bottom * fy);
+            }
+        }
+    }
+
+    private static void Morph(float[] before, Span<float> mask, int size, bool grow)
+    {
         for (int r = 0; r < size; r++)
             for (int c = 0; c < size; c++)
             {
-                // Grow: set where any 4-neighbour is set; shrink: clear where any 4-neighbour is clear (edges count as outside).
+                // Grow: set where a 4-neighbour is set; shrink: clear where a 4-neighbour is clear (beyond the edge counts as clear).
                 bool any = false, all = true;
                 foreach (var (dr, dc) in Neighbours)
                 {
