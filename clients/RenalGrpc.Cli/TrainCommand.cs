@@ -15,7 +15,7 @@ internal sealed class TrainCommand : ICliCommand
     public string Usage => $"""
         usage: renal train --data DIR --out MODEL [--stage seg|cls|both] [--epochs N] [--seg-epochs N] [--cls-epochs N]
                            [--val-fraction F] [--seed S] [--threads N] [--batch-size N] [--version V]
-                           [--cls-crops per-phase|reference] [--cls-crop-jitter F]
+                           [--cls-crops per-phase|reference] [--cls-crop-jitter F] [--cls-flip-average]
           --data DIR        dataset in the DATASET.md layout (renal phantom) or the KiTS23 layout
           --out MODEL       checkpoint folder; an existing checkpoint there is the starting point, and
                             OUT/train-state holds resumable state (rerun the same command to resume)
@@ -30,10 +30,12 @@ internal sealed class TrainCommand : ICliCommand
                             reference phase's grid and cut on its largest lesion slice, as inference cuts them)
           --cls-crop-jitter F  share of classifier training crops cut as from a predicted mask: mask grown or
                             shrunk by a voxel, box moved by up to a voxel (default 0)
+          --cls-flip-average  the classifier's softmax is also averaged over its crops flipped along rows,
+                            columns and both (stored in the checkpoint; validation uses it too)
           --version V       model version written into checkpoint.json (default: the starting
                             checkpoint's, or 0.1.0 for a new model)
         """;
-    public IReadOnlySet<string> Switches { get; } = new HashSet<string>();
+    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "--cls-flip-average" };
 
     public Task<int> RunAsync(CliArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -66,6 +68,7 @@ internal sealed class TrainCommand : ICliCommand
             {
                 Epochs = clsEpochs,
                 CropJitter = args.DoubleValue("--cls-crop-jitter", 0, 0, 1),
+                FlipAverage = args.Flag("--cls-flip-average"),
                 CropSource = args.Value("--cls-crops") switch
                 {
                     null or "per-phase" => ClassifierCropSource.PerPhase,

@@ -96,6 +96,7 @@ public static class TrainingRun
         {
             // Always a fresh network of the current shape: the classifier trains from scratch in minutes.
             classifier = new SubtypeClassifier(new SubtypeClassifierOptions());
+            metadata = metadata with { ClassifierCrop = metadata.ClassifierCrop with { FlipAverage = request.Classification.FlipAverage } };
             foreach (var (key, value) in Classification.ClassifierTraining.Run(classifier, train, validation, metadata,
                          request.Classification with { Seed = request.Seed }, stateFolder, log, cancellationToken))
                 metrics[key] = value;
@@ -117,7 +118,7 @@ public static class TrainingRun
             {
                 Steps = request.Classification.Epochs,
                 Notes = $"trained by `renal train --stage cls`: {request.Classification.Epochs} epochs (steps count epochs), " +
-                        $"{request.Classification.CropSource} crops, crop jitter {request.Classification.CropJitter}; synthetic data, not for clinical use",
+                        $"{request.Classification.CropSource} crops, crop jitter {request.Classification.CropJitter}, flip average {request.Classification.FlipAverage}; synthetic data, not for clinical use",
             }),
         };
         // Undefined metrics (an AUC for a class absent from a small validation split) are left out: JSON has no NaN.

@@ -38,5 +38,14 @@ public sealed class MetricsTests(TinyDataset data)
         var summary = EvaluationSummary.From(new[] { scored, missed });
         Assert.Equal(0.5, summary.LesionRecall, 10);
         Assert.Contains("macro AUC", summary.ToTable());
+        // The missed study is not a guess of the first class: it lands in the "none" column and is wrong.
+        int truthRow = RenalSubtypes.Names.ToList().IndexOf(c.Subtype!);
+        Assert.Equal(2, summary.ConfusionMatrix[truthRow].Sum());
+        Assert.Equal(1, summary.ConfusionMatrix[truthRow][truthRow]);
+        Assert.Equal(1, summary.ConfusionMatrix[truthRow][RenalSubtypes.Names.Count]);
+        Assert.Equal(0.5, summary.Accuracy, 10);
+        Assert.Equal(1, summary.StudiesWithVerdict);
+        Assert.Contains("none", summary.ToTable());
+        Assert.Contains("with a verdict (1)", summary.ToTable());
     }
 }

@@ -96,7 +96,7 @@ public sealed class TrainingRunTests(TinyDataset data)
     }
 
     [Fact]
-    public void Classifier_trains_on_reference_grid_crops_of_generated_cases()
+    public void Classifier_trains_on_reference_grid_crops_of_generated_cases_with_jitter_and_flips()
     {
         var cases = TrainingDataset.Discover(data.Folder);
         var metadata = new CheckpointMetadata();
@@ -113,9 +113,13 @@ public sealed class TrainingRunTests(TinyDataset data)
         var output = Path.Combine(Path.GetTempPath(), "renal-run-" + Guid.NewGuid().ToString("N"));
         var log = new List<string>();
         var request = data.Request(output, TrainingStages.Classification);
-        TrainingRun.Execute(request with { Classification = request.Classification with { CropSource = Classification.ClassifierCropSource.Reference } },
-            log.Add, CancellationToken.None);
+        TrainingRun.Execute(request with
+        {
+            Classification = request.Classification with { CropSource = Classification.ClassifierCropSource.Reference, CropJitter = 0.5, FlipAverage = true },
+        }, log.Add, CancellationToken.None);
         Assert.Contains(log, l => l.Contains("lesions cut (Reference)", StringComparison.Ordinal));
+        Assert.True(ModelCheckpoint.ReadMetadata(output).ClassifierCrop.FlipAverage);
+        Assert.Contains("Reference crops, crop jitter 0.5, flip average True", ModelCheckpoint.ReadMetadata(output).ClassifierTraining!.Notes);
         Assert.True(File.Exists(Path.Combine(output, ModelCheckpoint.ClassifierFile)));
         Directory.Delete(output, true);
     }

@@ -82,8 +82,34 @@ public sealed class LesionClassifier
         if (crops.Count == 0) return null;
         var triplets = PhaseTriplets.For(crops.Keys);
         var batch = PhaseTriplets.Batch(triplets, crops);
-        var probabilities = Predict(batch, triplets.Count);
+        var probabilities = Crop.FlipAverage
+            ? Predict(WithFlips(batch, PhaseTriplets.InputChannels, Crop.Size), 4 * triplets.Count)
+            : Predict(batch, triplets.Count);
         return new LesionClassification(probabilities, triplets, crops.ToDictionary(c => c.Key, c => c.Value.Box));
+    }
+
+    /// <summary>
+    /// Each item of an items x channels x size x size batch followed by its copies flipped along rows,
+    /// along columns and along both.
+    /// </summary>
+    public static float[] WithFlips(float[] batch, int channels, int size)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        int item = channels * size * size;
+        if (channels < 1 || size < 1 || batch.Length % item != 0) throw new ArgumentException($"{batch.Length} values are not whole items of {channels} x {size} x {size}");
+        var result = new float[4 * batch.Length];
+        for (int n = 0; n < batch.Length / item; n++)
+            for (int flip = 0; flip < 4; flip++)
+            {
+                bool rows = (flip & 1) != 0, columns = (flip & 2) != 0;
+                int source = n * item, target = (4 * n + flip) * item;
+                for (int c = 0; c < channels; c++)
+                    for (int r = 0; r < size; r++)
+                        for (int col = 0; col < size; col++)
+                            result[target + (c * size + r) * size + col] =
+                                batch[source + (c * size + (rows ? size - 1 - r : r)) * size + (columns ? size - 1 - col : col)];
+            }
+        return result;
     }
 
     /// <summary>Mean softmax over a Triplets x 4 x Size x Size batch.</summary>

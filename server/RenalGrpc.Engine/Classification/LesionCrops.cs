@@ -16,6 +16,13 @@ public sealed record CropOptions
     /// <summary>Context around the lesion's bounding box, in mm (converted per axis with the grid's spacing).</summary>
     public double MarginMm { get; init; } = 5;
 
+    /// <summary>
+    /// Test-time flips: the softmax is also averaged over every crop flipped along rows, columns and
+    /// both (the classifier is trained with those flips, and a lesion has no preferred orientation).
+    /// Off in checkpoints written before it existed, so they keep their results.
+    /// </summary>
+    public bool FlipAverage { get; init; }
+
     public void Validate()
     {
         if (Size < 1) throw new ArgumentException($"crop size must be at least 1 pixel, got {Size}");

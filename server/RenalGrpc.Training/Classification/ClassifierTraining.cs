@@ -88,7 +88,7 @@ public static class ClassifierTraining
             if ((epoch + 1) % 5 == 0 || epoch + 1 == options.Epochs)
             {
                 double perEpoch = clock.Elapsed.TotalSeconds / (epoch + 1 - startEpoch);
-                string detail = validationCrops.Count > 0 ? $"val macro AUC {Evaluate(classifier, validationCrops, size).Macro:F3}" : "";
+                string detail = validationCrops.Count > 0 ? $"val macro AUC {Evaluate(classifier, validationCrops, metadata.ClassifierCrop).Macro:F3}" : "";
                 log(new Segmentation.TrainingProgress("cls", epoch + 1, options.Epochs, lossSum / stepsPerEpoch, perEpoch,
                     TimeSpan.FromSeconds(perEpoch * (options.Epochs - epoch - 1)), detail).ToString().Replace("step", "epoch").Replace("s/epoch", "s/epoch"));
             }
@@ -104,7 +104,7 @@ public static class ClassifierTraining
         var metrics = new Dictionary<string, double>();
         if (validationCrops.Count > 0)
         {
-            var (perClass, macro) = Evaluate(classifier, validationCrops, size);
+            var (perClass, macro) = Evaluate(classifier, validationCrops, metadata.ClassifierCrop);
             metrics["val_cls_macro_auc_true_masks"] = macro;
             for (int c = 0; c < perClass.Length; c++) metrics[$"val_cls_auc_{RenalSubtypes.Names[c]}"] = perClass[c];
         }
@@ -148,8 +148,9 @@ public static class ClassifierTraining
     }
 
     /// <summary>Softmax averaged over every triplet of each case, then one-vs-rest AUC.</summary>
-    public static (double[] PerClass, double Macro) Evaluate(SubtypeClassifier classifier, IReadOnlyList<CaseCrops> cases, int size)
+    public static (double[] PerClass, double Macro) Evaluate(SubtypeClassifier classifier, IReadOnlyList<CaseCrops> cases, CropOptions crop)
     {
+        int size = crop.Size;
         classifier.eval();
         var probabilities = new List<double[]>();
         using (NewDisposeScope())
@@ -158,7 +159,10 @@ public static class ClassifierTraining
             foreach (var c in cases)
             {
                 var triplets = PhaseTriplets.For(c.Crops.Keys);
-                var x = tensor(PhaseTriplets.Batch(triplets, c.Crops), new long[] { triplets.Count, PhaseTriplets.InputChannels, size, size });
+                var batch = PhaseTriplets.Batch(triplets, c.Crops);
+                int count = triplets.Count;
+                if (crop.FlipAverage) (batch, count) = (LesionClassifier.WithFlips(batch, PhaseTriplets.InputChannels, size), 4 * count);
+                var x = tensor(batch, new long[] { count, PhaseTriplets.InputChannels, size, size });
                 var p = nn.functional.softmax(classifier.forward(x), 1).mean(new long[] { 0 });
                 probabilities.Add(p.data<float>().Select(v => (double)v).ToArray());
             }

@@ -78,7 +78,7 @@ public static class LesionCropSet
         var referenceCentroid = Centroid(referenceTumor, grid);
         var (k, _) = LesionCrops.LargestSlice(referenceTumor, grid.Size);
         var sliceMask = referenceTumor.AsSpan(k * grid.Size.I * grid.Size.J, grid.Size.I * grid.Size.J);
-        // Only slice k is moved: the crop needs nothing else, and whole-grid warps tripled the cutting time.
+        // Only slice k is moved onto the reference grid: the crop needs nothing else.
         var slice = grid with { Size = grid.Size with { K = 1 }, Origin = grid.IndexToPhysical(0, 0, k) };
         foreach (var phase in labelled.Values)
         {

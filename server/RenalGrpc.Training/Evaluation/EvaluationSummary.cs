@@ -16,7 +16,9 @@ public sealed record EvaluationSummary(
     double BenignVsMalignantAuc,
     int[][] ConfusionMatrix,
     double Accuracy,
-    double MeanSecondsPerCase)
+    double MeanSecondsPerCase,
+    int StudiesWithVerdict,
+    double MacroAucWithVerdict)
 {
     public static EvaluationSummary From(IReadOnlyList<CaseEvaluation> cases)
     {
@@ -29,9 +31,16 @@ public sealed record EvaluationSummary(
         var (perClass, macro) = ClassificationMetrics.OneVsRest(probabilities, truth, classes);
         var malignancy = probabilities.Select(p => p.Take(3).Sum()).ToArray();
         double benignMalignant = ClassificationMetrics.Auc(malignancy, truth.Select(t => RenalSubtypes.Malignant.Contains(RenalSubtypes.Names[t])).ToArray());
-        var confusion = ClassificationMetrics.Confusion(probabilities, truth, classes);
-        var matrix = Enumerable.Range(0, classes).Select(r => Enumerable.Range(0, classes).Select(c => confusion[r, c]).ToArray()).ToArray();
-        int correct = Enumerable.Range(0, classes).Sum(c => confusion[c, c]);
+        // Rows: true subtype; columns: the verdict's most likely subtype, then "none" for a study whose
+        // tumor was missed (it is not a guess of the first class, and it is never correct).
+        var hasVerdict = labelled.Select(c => c.StudyProbabilities is { Count: > 0 }).ToArray();
+        var matrix = Enumerable.Range(0, classes).Select(_ => new int[classes + 1]).ToArray();
+        for (int n = 0; n < labelled.Length; n++)
+            matrix[truth[n]][hasVerdict[n] ? Array.IndexOf(probabilities[n], probabilities[n].Max()) : classes]++;
+        int correct = Enumerable.Range(0, classes).Sum(c => matrix[c][c]);
+        var withVerdict = Enumerable.Range(0, labelled.Length).Where(n => hasVerdict[n]).ToArray();
+        var (_, macroWithVerdict) = ClassificationMetrics.OneVsRest(withVerdict.Select(n => probabilities[n]).ToArray(),
+            withVerdict.Select(n => truth[n]).ToArray(), classes);
 
         int trueLesions = cases.Sum(c => c.TrueLesions), predictedLesions = cases.Sum(c => c.PredictedLesions);
         return new EvaluationSummary(
@@ -45,7 +54,9 @@ public sealed record EvaluationSummary(
             benignMalignant,
             matrix,
             labelled.Length == 0 ? double.NaN : (double)correct / labelled.Length,
-            cases.Select(c => c.Seconds).DefaultIfEmpty(0).Average());
+            cases.Select(c => c.Seconds).DefaultIfEmpty(0).Average(),
+            withVerdict.Length,
+            macroWithVerdict);
     }
 
     /// <summary>The paper-style table: per-class AUC, then segmentation and detection, then the confusion matrix.</summary>
@@ -62,10 +73,11 @@ public sealed record EvaluationSummary(
         text.AppendLine($"{"subtype (one-vs-rest)",-28}{"AUC",8}");
         foreach (var (name, auc) in AucPerClass) text.AppendLine($"{name,-28}{auc,8:F3}");
         text.AppendLine($"{"macro AUC",-28}{MacroAuc,8:F3}");
+        text.AppendLine($"{$"  with a verdict ({StudiesWithVerdict})",-28}{MacroAucWithVerdict,8:F3}");
         text.AppendLine($"{"benign vs malignant AUC",-28}{BenignVsMalignantAuc,8:F3}");
         text.AppendLine($"{"accuracy (argmax)",-28}{Accuracy,8:F3}");
         text.AppendLine();
-        text.AppendLine("confusion (rows truth, columns predicted): " + string.Join(" ", RenalSubtypes.Names));
+        text.AppendLine("confusion (rows truth, columns predicted; none = tumor missed): " + string.Join(" ", RenalSubtypes.Names.Append("none")));
         for (int r = 0; r < ConfusionMatrix.Length; r++)
             text.AppendLine($"{RenalSubtypes.Names[r],-12}" + string.Concat(ConfusionMatrix[r].Select(v => $"{v,6}")));
         return text.ToString();

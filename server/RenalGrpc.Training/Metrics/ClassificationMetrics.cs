@@ -37,17 +37,4 @@ public static class ClassificationMetrics
         var defined = perClass.Where(a => !double.IsNaN(a)).ToArray();
         return (perClass, defined.Length == 0 ? double.NaN : defined.Average());
     }
-
-    /// <summary>Rows = truth, columns = prediction (argmax).</summary>
-    public static int[,] Confusion(IReadOnlyList<double[]> probabilities, IReadOnlyList<int> truth, int classes)
-    {
-        var matrix = new int[classes, classes];
-        for (int n = 0; n < truth.Count; n++)
-        {
-            var p = probabilities[n];
-            int predicted = Array.IndexOf(p, p.Max());
-            matrix[truth[n], predicted]++;
-        }
-        return matrix;
-    }
 }

@@ -57,4 +57,56 @@ public sealed class LesionClassifierTests
         using var network = new SubtypeClassifier(new SubtypeClassifierOptions { InputChannels = 3, Widths = [4], BlocksPerStage = [1] });
         Assert.Throws<ArgumentException>(() => new LesionClassifier(network, new CropOptions(), IntensityNormalization.Paper));
     }
+
+    [Fact]
+    public void FlipAveragingMakesTheAnswerBlindToTheLesionsOrientation()
+    {
+        manual_seed(5);
+        using var network = new SubtypeClassifier(new SubtypeClassifierOptions { Widths = [4, 8], BlocksPerStage = [1, 1] });
+        var (images, mask) = Study();
+        // The same study mirrored along j (rows of a crop): an asymmetric image so the plain answer changes.
+        var mirroredImages = images.ToDictionary(p => p.Key, p => Mirror(Skew(p.Value)));
+        var skewed = images.ToDictionary(p => p.Key, p => Skew(p.Value));
+        var mirroredMask = Mirror(Volume.FromVoxels<byte>(Grid, mask)).Buffer;
+
+        var plain = new LesionClassifier(network, new CropOptions { Size = 16 }, IntensityNormalization.Paper);
+        var flipped = new LesionClassifier(network, new CropOptions { Size = 16, FlipAverage = true }, IntensityNormalization.Paper);
+        var a = flipped.Classify(skewed, mask)!.Probabilities;
+        var b = flipped.Classify(mirroredImages, mirroredMask)!.Probabilities;
+        for (int c = 0; c < 5; c++) Assert.Equal(a[c], b[c], 6);
+        var plainA = plain.Classify(skewed, mask)!.Probabilities;
+        var plainB = plain.Classify(mirroredImages, mirroredMask)!.Probabilities;
+        Assert.True(plainA.Zip(plainB).Max(p => Math.Abs(p.First - p.Second)) > 1e-4, "the random network should not be symmetric by itself");
+        Assert.Equal(1, a.Sum(), 5);
+    }
+
+    [Fact]
+    public void WithFlipsAppendsTheThreeFlippedCopiesOfEachItem()
+    {
+        var batch = Enumerable.Range(0, 2 * 1 * 2 * 2).Select(v => (float)v).ToArray();   // two items, one channel, 2 x 2
+        Assert.Equal(new float[] { 0, 1, 2, 3, 2, 3, 0, 1, 1, 0, 3, 2, 3, 2, 1, 0, 4, 5, 6, 7, 6, 7, 4, 5, 5, 4, 7, 6, 7, 6, 5, 4 },
+            LesionClassifier.WithFlips(batch, 1, 2));
+        Assert.Throws<ArgumentException>(() => LesionClassifier.WithFlips(new float[7], 1, 2));
+    }
+
+    /// <summary>Adds a ramp along i so the lesion's surroundings are not symmetric.</summary>
+    private static Volume Skew(Volume volume)
+    {
+        var values = volume.ToFloatArray();
+        for (int n = 0; n < values.Length; n++) values[n] += 3 * (n % Grid.Size.I) + 5 * (n / Grid.Size.I % Grid.Size.J);
+        return Volume.FromVoxels<float>(Grid, values);
+    }
+
+    /// <summary>The volume mirrored along j (k and i kept).</summary>
+    private static Volume Mirror(Volume volume)
+    {
+        var size = volume.Size;
+        var source = volume.Buffer;
+        int bytes = volume.VoxelType == VoxelType.UInt8 ? 1 : 4;
+        var result = new byte[source.Length];
+        for (int k = 0; k < size.K; k++)
+            for (int j = 0; j < size.J; j++)
+                Array.Copy(source, size.Index(0, j, k) * bytes, result, size.Index(0, size.J - 1 - j, k) * bytes, size.I * bytes);
+        return new Volume(volume.Geometry, volume.VoxelType, result);
+    }
 }
