@@ -77,8 +77,10 @@ public sealed class LesionClassifier
         return FromCrops(crops);
     }
 
-    private LesionClassification? FromCrops(Dictionary<string, LesionCrop> crops)
+    /// <summary>The classification of crops already cut (one per phase; e.g. training's validation crops); null when there are none.</summary>
+    public LesionClassification? FromCrops(IReadOnlyDictionary<string, LesionCrop> crops)
     {
+        ArgumentNullException.ThrowIfNull(crops);
         if (crops.Count == 0) return null;
         var triplets = PhaseTriplets.For(crops.Keys);
         var batch = PhaseTriplets.Batch(triplets, crops);

@@ -50,6 +50,7 @@ public static class ClassifierTraining
         }
 
         int size = metadata.ClassifierCrop.Size;
+        var validator = new LesionClassifier(classifier, metadata.ClassifierCrop, metadata.Normalization);
         int stepsPerEpoch = Math.Max(1, trainCrops.Count / options.BatchSize);
         clock.Restart();
         for (int epoch = startEpoch; epoch < options.Epochs; epoch++)
@@ -88,7 +89,7 @@ public static class ClassifierTraining
             if ((epoch + 1) % 5 == 0 || epoch + 1 == options.Epochs)
             {
                 double perEpoch = clock.Elapsed.TotalSeconds / (epoch + 1 - startEpoch);
-                string detail = validationCrops.Count > 0 ? $"val macro AUC {Evaluate(classifier, validationCrops, metadata.ClassifierCrop).Macro:F3}" : "";
+                string detail = validationCrops.Count > 0 ? $"val macro AUC {Evaluate(validator, validationCrops).Macro:F3}" : "";
                 log(new Segmentation.TrainingProgress("cls", epoch + 1, options.Epochs, lossSum / stepsPerEpoch, perEpoch,
                     TimeSpan.FromSeconds(perEpoch * (options.Epochs - epoch - 1)), detail).ToString().Replace("step", "epoch").Replace("s/epoch", "s/epoch"));
             }
@@ -104,7 +105,7 @@ public static class ClassifierTraining
         var metrics = new Dictionary<string, double>();
         if (validationCrops.Count > 0)
         {
-            var (perClass, macro) = Evaluate(classifier, validationCrops, metadata.ClassifierCrop);
+            var (perClass, macro) = Evaluate(validator, validationCrops);
             metrics["val_cls_macro_auc_true_masks"] = macro;
             for (int c = 0; c < perClass.Length; c++) metrics[$"val_cls_auc_{RenalSubtypes.Names[c]}"] = perClass[c];
         }
@@ -147,26 +148,10 @@ public static class ClassifierTraining
         return result;
     }
 
-    /// <summary>Softmax averaged over every triplet of each case, then one-vs-rest AUC.</summary>
-    public static (double[] PerClass, double Macro) Evaluate(SubtypeClassifier classifier, IReadOnlyList<CaseCrops> cases, CropOptions crop)
+    /// <summary>One-vs-rest AUC of the cases' classifications, made as inference makes them (phase triplets, flips when set).</summary>
+    public static (double[] PerClass, double Macro) Evaluate(LesionClassifier classifier, IReadOnlyList<CaseCrops> cases)
     {
-        int size = crop.Size;
-        classifier.eval();
-        var probabilities = new List<double[]>();
-        using (NewDisposeScope())
-        using (no_grad())
-        {
-            foreach (var c in cases)
-            {
-                var triplets = PhaseTriplets.For(c.Crops.Keys);
-                var batch = PhaseTriplets.Batch(triplets, c.Crops);
-                int count = triplets.Count;
-                if (crop.FlipAverage) (batch, count) = (LesionClassifier.WithFlips(batch, PhaseTriplets.InputChannels, size), 4 * count);
-                var x = tensor(batch, new long[] { count, PhaseTriplets.InputChannels, size, size });
-                var p = nn.functional.softmax(classifier.forward(x), 1).mean(new long[] { 0 });
-                probabilities.Add(p.data<float>().Select(v => (double)v).ToArray());
-            }
-        }
+        var probabilities = cases.Select(c => classifier.FromCrops(c.Crops)!.Probabilities.ToArray()).ToArray();
         return ClassificationMetrics.OneVsRest(probabilities, cases.Select(c => c.Subtype).ToArray(), RenalSubtypes.Names.Count);
     }
 }
