@@ -81,7 +81,9 @@ public sealed class TlsTests : IDisposable
             san.AddIpAddress(IPAddress.Loopback);
             request.CertificateExtensions.Add(san.Build());
         }
-        using var issued = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1), [(byte)(serverAuth ? 1 : 2)]);
+        // Well inside the CA's validity: an issued certificate may not outlive its issuer, and a
+        // notAfter of "now + 1 day" taken a second after the CA's would (CI failed on exactly that).
+        using var issued = request.Create(ca, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(12), [(byte)(serverAuth ? 1 : 2)]);
         var certPath = Path.Combine(_scratch, $"{name}.crt");
         var keyPath = Path.Combine(_scratch, $"{name}.key");
         File.WriteAllText(certPath, issued.ExportCertificatePem());
