@@ -108,7 +108,8 @@ internal sealed class AnalyzeCommand(IAnalyzerLoader localLoader) : ICliCommand
                 return ExitCodes.BadInput;
             }
             line?.Finish();
-            var diagnosis = DiagnosisMapping.MapToDiagnosis(analysis.Diagnosis, studyId: "", revision: 1, loaded.Analyzer.ModelVersion, analysis.Timings);
+            var diagnosis = DiagnosisMapping.MapToDiagnosis(analysis.Diagnosis, studyId: "", revision: 1, loaded.Analyzer.ModelVersion, analysis.Timings,
+                analysis.Refinement);
             return Finish(diagnosis, analysis.Labels, outSeg, outReport, stdout);
         }
     }

@@ -46,6 +46,7 @@ public static class DiagnosisMapping
         AnalysisStage.Alignment => V1.Stage.Alignment,
         AnalysisStage.Classification => V1.Stage.Classification,
         AnalysisStage.Encoding => V1.Stage.Encoding,
+        AnalysisStage.Refinement => V1.Stage.Refinement,
         _ => V1.Stage.Unspecified,
     };
 
@@ -71,7 +72,8 @@ public static class DiagnosisMapping
     public static V1.Vector3 MapToVector(Vec3 v) => new() { X = v.X, Y = v.Y, Z = v.Z };
 
     /// <summary>The study's diagnosis with the verdict taken from its largest tumor (empty probabilities when there is none).</summary>
-    public static V1.Diagnosis MapToDiagnosis(StudyDiagnosis diagnosis, string studyId, uint revision, string modelVersion, IEnumerable<StageTiming> timings)
+    public static V1.Diagnosis MapToDiagnosis(StudyDiagnosis diagnosis, string studyId, uint revision, string modelVersion, IEnumerable<StageTiming> timings,
+        RefinementRecord? refinement = null)
     {
         var message = new V1.Diagnosis
         {
@@ -82,6 +84,7 @@ public static class DiagnosisMapping
             Verdict = diagnosis.Verdict,
             ModelVersion = modelVersion,
             Timings = { timings.Select(t => new V1.StageTiming { Stage = MapToStage(t.Stage), Phase = MapToPhase(t.Phase), Seconds = t.Seconds }) },
+            Refinement = refinement is null ? null : MapToRefinement(refinement),
         };
         var tumor = diagnosis.LargestTumor;
         if (tumor is not null && tumor.SubtypeProbabilities.Count == RenalSubtypes.Names.Count)
@@ -93,6 +96,17 @@ public static class DiagnosisMapping
 
         return message;
     }
+
+    public static V1.RoiRefinement MapToRefinement(RefinementRecord record) => new()
+    {
+        Ran = record.SkippedBecause is null,
+        SkippedBecause = record.SkippedBecause ?? "",
+        Boxes = (uint)record.Boxes,
+        LesionsAdded = (uint)record.LesionsAdded,
+        VoxelsRelabelled = (ulong)record.VoxelsRelabelled,
+        ProposalsDropped = (uint)record.ProposalsDropped,
+        PhasesFilled = { record.PhasesFilled?.Split(", ") ?? [] },
+    };
 
     public static V1.Lesion MapToLesion(LesionDiagnosis lesion)
     {

@@ -109,9 +109,12 @@ public sealed class DefaultModelTests : IDisposable
         var trueCentre = TumorCentroid(truth);
         var distance = (new Vec3(centroid.GetProperty("x").GetDouble(), centroid.GetProperty("y").GetDouble(), centroid.GetProperty("z").GetDouble()) - trueCentre).Length;
         Assert.True(distance < 5, $"tumor centroid {distance:F1} mm from the true one (P grid)");
-        // The default model's kidney-ROI stage ran on the four phases: a segmentation timing without a phase.
-        Assert.Contains(json.RootElement.GetProperty("timings").EnumerateArray(),
-            t => t.GetProperty("stage").GetString() == "STAGE_SEGMENTATION" && t.GetProperty("phase").GetString() == "PHASE_UNSPECIFIED");
+        // The default model's kidney-ROI stage ran on the four phases: timed, and the report says what it did.
+        Assert.Contains(json.RootElement.GetProperty("timings").EnumerateArray(), t => t.GetProperty("stage").GetString() == "STAGE_REFINEMENT");
+        var refinement = json.RootElement.GetProperty("refinement");
+        Assert.True(refinement.GetProperty("ran").GetBoolean());
+        Assert.Equal(2, refinement.GetProperty("boxes").GetInt32());
+        Assert.False(refinement.TryGetProperty("phasesFilled", out _));
         // The study verdict's most likely subtype is the true one (0.3.0 to 0.4.2: ccRCC, p 0.998-1.00). One study
         // says little about a classifier whose macro AUC on 50 held-out studies is 0.89 (MODEL.md);
         // it does catch a broken crop, phase order or class order, which would scramble it.
@@ -138,7 +141,10 @@ public sealed class DefaultModelTests : IDisposable
         Assert.Equal("P", json.RootElement.GetProperty("referencePhase").GetString());
         var timings = json.RootElement.GetProperty("timings").EnumerateArray().ToList();
         Assert.DoesNotContain(timings, t => t.GetProperty("phase").GetString() == "PHASE_D");
-        Assert.Contains(timings, t => t.GetProperty("stage").GetString() == "STAGE_SEGMENTATION" && t.GetProperty("phase").GetString() == "PHASE_UNSPECIFIED");
+        Assert.Contains(timings, t => t.GetProperty("stage").GetString() == "STAGE_REFINEMENT");
+        var refinement = json.RootElement.GetProperty("refinement");
+        Assert.True(refinement.GetProperty("ran").GetBoolean());
+        Assert.Equal(new[] { "D" }, refinement.GetProperty("phasesFilled").EnumerateArray().Select(p => p.GetString()));
         var tumor = Dice(VolumeFiles.Read(seg), VolumeFiles.Read(Path.Combine(study, "segmentation_P.nii.gz")), v => v == 2);
         Assert.True(tumor > 0.75, $"tumor Dice {tumor:F3} without D");
     }

@@ -21,7 +21,7 @@ public sealed record AnalysisOptions
     public string? ReferencePhase { get; init; }
 }
 
-public enum AnalysisStage { Queued, Preprocessing, Segmentation, Alignment, Classification, Encoding }
+public enum AnalysisStage { Queued, Preprocessing, Segmentation, Alignment, Classification, Encoding, Refinement }
 
 /// <summary>One progress event. Fraction is 0..1 within the stage; Phase is set for per-phase stages.</summary>
 public sealed record AnalysisProgress(AnalysisStage Stage, double Fraction, string? Phase = null, int QueuePosition = 0, string Message = "");

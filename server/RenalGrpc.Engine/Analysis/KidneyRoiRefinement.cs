@@ -16,11 +16,13 @@ public sealed record RefinementRecord(int Boxes, int LesionsAdded, long VoxelsRe
 /// fixed size at the model spacing is centred on each of the (at most two) largest kidney
 /// components of the reference labels; the aligned phases are sampled into it as channels, and
 /// where the network says tumor on a voxel that stage 1 called kidney, the voxel becomes tumor.
-/// It only adds tumor inside kidney: stage 1's tumors, cysts and background are left as they are,
-/// and proposed components under <see cref="RoiRefinementOptions.MinLesionMl"/> are dropped.
+/// It only adds tumor: stage 1's tumors and cysts are left as they are, background only becomes
+/// tumor as part of a component mostly anchored on kidney (<see cref="RoiRefinementOptions.MinKidneyShare"/>,
+/// off by default), and proposed components under <see cref="RoiRefinementOptions.MinLesionMl"/> are dropped.
 /// </summary>
 public static class KidneyRoiRefinement
 {
+    private const byte Background = 0;
     private const byte Kidney = 1;
     private const byte Tumor = 2;
 
@@ -51,9 +53,9 @@ public static class KidneyRoiRefinement
         {
             cancellationToken.ThrowIfCancellationRequested();
             var tumor = TumorProbability(network, options, normalization, aligned, crop);
-            MarkOnReference(tumor, crop, grid, labels.Buffer, reach, proposed, options.TumorProbability);
+            MarkOnReference(tumor, crop, grid, labels.Buffer, reach, proposed, options.TumorProbability, claimBackground: options.MinKidneyShare > 0);
         }
-        var (result, added, relabelled, dropped) = KeepLargeEnough(labels, reach, proposed, options.MinLesionMl, connectivity);
+        var (result, added, relabelled, dropped) = KeepLargeEnough(labels, reach, proposed, options.MinLesionMl, options.MinKidneyShare, connectivity);
         return (result, new RefinementRecord(crops.Count, added, relabelled, dropped, null, filled));
     }
 
@@ -177,9 +179,13 @@ public static class KidneyRoiRefinement
         return probability;
     }
 
-    /// <summary>Marks (in <paramref name="proposed"/>, indexed inside <paramref name="reach"/>) the voxels stage 1 called kidney where the tumor probability reaches the threshold.</summary>
+    /// <summary>
+    /// Marks (in <paramref name="proposed"/>, indexed inside <paramref name="reach"/>) the voxels stage 1
+    /// called kidney (and background, when <paramref name="claimBackground"/>) where the tumor
+    /// probability reaches the threshold.
+    /// </summary>
     private static void MarkOnReference(float[] tumorProbability, Geometry crop, Geometry reference, byte[] labels, VoxelBounds reach,
-        byte[] proposed, double threshold)
+        byte[] proposed, double threshold, bool claimBackground)
     {
         var own = ReachOnReference(crop, reference);
         if (own.IsEmpty) return;
@@ -191,22 +197,26 @@ public static class KidneyRoiRefinement
             for (int j = 0; j < ownSize.J; j++)
                 for (int i = 0; i < ownSize.I; i++, n++)
                 {
-                    if (probability[n] < threshold || labels[size.Index(i + own.I0, j + own.J0, k + own.K0)] != Kidney) continue;
+                    if (probability[n] < threshold) continue;
+                    var label = labels[size.Index(i + own.I0, j + own.J0, k + own.K0)];
+                    if (label != Kidney && !(claimBackground && label == Background)) continue;
                     proposed[sub.Index(i + own.I0 - reach.I0, j + own.J0 - reach.J0, k + own.K0 - reach.K0)] = 1;
                 }
     }
 
     private static (Volume Labels, int Added, long Relabelled, int Dropped) KeepLargeEnough(Volume labels, VoxelBounds reach, byte[] proposed,
-        double minMl, Connectivity connectivity)
+        double minMl, double minKidneyShare, Connectivity connectivity)
     {
         var sub = SizeOf(reach);
         var components = ConnectedComponents.Label(proposed, sub, connectivity);
         if (components.ComponentCount == 0) return (labels, 0, 0, 0);
+        var onKidney = CountOnKidney(components.Labels, components.ComponentCount, labels, reach);
         var keep = new bool[components.ComponentCount + 1];
         int added = 0, dropped = 0;
         for (int c = 1; c <= components.ComponentCount; c++)
         {
-            keep[c] = components.VoxelCount(c) * labels.Geometry.VoxelVolumeMl >= minMl;
+            long voxels = components.VoxelCount(c);
+            keep[c] = voxels * labels.Geometry.VoxelVolumeMl >= minMl && onKidney[c] >= minKidneyShare * voxels;
             if (keep[c]) added++; else dropped++;
         }
         if (added == 0) return (labels, 0, 0, dropped);
@@ -223,5 +233,18 @@ public static class KidneyRoiRefinement
                     relabelled++;
                 }
         return (new Volume(labels.Geometry, VoxelType.UInt8, result), added, relabelled, dropped);
+    }
+
+    /// <summary>Per component (index = component id), how many of its voxels stage 1 called kidney.</summary>
+    private static long[] CountOnKidney(int[] ids, int count, Volume labels, VoxelBounds reach)
+    {
+        var onKidney = new long[count + 1];
+        var sub = SizeOf(reach);
+        var size = labels.Size;
+        for (int k = 0, n = 0; k < sub.K; k++)
+            for (int j = 0; j < sub.J; j++)
+                for (int i = 0; i < sub.I; i++, n++)
+                    if (ids[n] != 0 && labels.Buffer[size.Index(i + reach.I0, j + reach.J0, k + reach.K0)] == Kidney) onKidney[ids[n]]++;
+        return onKidney;
     }
 }

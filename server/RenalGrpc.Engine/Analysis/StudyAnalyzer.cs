@@ -110,7 +110,7 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
             }
 
             var aligned = Align(phases, labels, reference, progress, timings, cancellationToken);
-            var (referenceLabels, refinement) = Refine(aligned, labels[reference], timings, cancellationToken);
+            var (referenceLabels, refinement) = Refine(aligned, labels[reference], timings, progress, cancellationToken);
 
             progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 0));
             var clock = Stopwatch.StartNew();
@@ -175,18 +175,20 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
         return (cleaned, new PhaseRecord(phase, segmentation.Preprocessing, postprocessing));
     }
 
-    /// <summary>The kidney-ROI stage on the aligned phases (timed as segmentation without a phase when it runs); labels unchanged without one.</summary>
+    /// <summary>The kidney-ROI stage on the aligned phases (timed when it runs); labels unchanged without one.</summary>
     private (Volume Labels, RefinementRecord? Record) Refine(AlignedStudy aligned, Volume referenceLabels, List<StageTiming> timings,
-        CancellationToken cancellationToken)
+        IProgress<AnalysisProgress>? progress, CancellationToken cancellationToken)
     {
         if (model.Refinement is null || model.Metadata.Refinement is null || !Settings.RoiRefinement) return (referenceLabels, null);
         var clock = Stopwatch.StartNew();
+        progress?.Report(new AnalysisProgress(AnalysisStage.Refinement, 0));
         var metadata = model.Metadata;
         var (refined, record) = KidneyRoiRefinement.Apply(model.Refinement, metadata.Refinement, metadata.Normalization,
             new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]), aligned, referenceLabels,
             Settings.Postprocessing.Connectivity, cancellationToken);
         // Timed only when it ran, so a report shows whether the study got the stage.
-        if (record.SkippedBecause is null) timings.Add(new StageTiming(AnalysisStage.Segmentation, null, clock.Elapsed.TotalSeconds));
+        if (record.SkippedBecause is null) timings.Add(new StageTiming(AnalysisStage.Refinement, null, clock.Elapsed.TotalSeconds));
+        progress?.Report(new AnalysisProgress(AnalysisStage.Refinement, 1));
         return (refined, record);
     }
 

@@ -31,6 +31,15 @@ public sealed record RoiRefinementOptions
     public double TumorProbability { get; init; } = 0.5;
 
     /// <summary>
+    /// Also let the stage claim voxels stage 1 called background (an exophytic lesion that stage 1
+    /// missed bulges out of the kidney it drew, and only its inner part lies on "kidney"), but keep
+    /// a proposed component only if at least <see cref="MinKidneyShare"/> of it lies on stage-1
+    /// kidney, so it cannot start a lesion in the bowel or spleen next to the box. 0 (off): only
+    /// stage-1 kidney voxels are relabelled, as up to 0.4.2.
+    /// </summary>
+    public double MinKidneyShare { get; init; }
+
+    /// <summary>
     /// Average the probabilities with those of the left-right mirrored box (the network was trained
     /// with that mirroring; other axes were not mirrored in training, so they are not offered).
     /// </summary>
@@ -62,6 +71,7 @@ public sealed record RoiRefinementOptions
         if (!(MinLesionMl >= 0) || !(MinKidneyMl >= 0)) throw new ArgumentException("ROI minimum volumes must be zero or more ml");
         if (MaxMissingPhases < 0 || MaxMissingPhases >= Phases.Count)
             throw new ArgumentException($"ROI max missing phases {MaxMissingPhases} must be 0 to {Phases.Count - 1}");
+        if (!(MinKidneyShare >= 0 && MinKidneyShare <= 1)) throw new ArgumentException($"ROI min kidney share {MinKidneyShare} must be 0 (off) to 1");
         if (!(TumorProbability > 0 && TumorProbability < 1)) throw new ArgumentException($"ROI tumor probability {TumorProbability} must lie strictly between 0 and 1");
     }
 }

@@ -23,7 +23,7 @@ PHASES = ("N", "A", "P", "D")
 REFERENCE_ORDER = ("P", "A", "D", "N")  # the server's default reference phase: P, else A, else D, else N
 # Share of the progress bar per stage (upload first); within a stage the server's fraction moves the bar.
 STAGE_SPAN = {"UPLOAD": (0.0, 0.1), "QUEUED": (0.1, 0.12), "PREPROCESSING": (0.12, 0.2),
-              "SEGMENTATION": (0.2, 0.75), "ALIGNMENT": (0.75, 0.88), "CLASSIFICATION": (0.88, 0.95),
+              "SEGMENTATION": (0.2, 0.75), "ALIGNMENT": (0.75, 0.85), "REFINEMENT": (0.85, 0.88), "CLASSIFICATION": (0.88, 0.95),
               "ENCODING": (0.95, 1.0)}
 CATEGORY_CODES = {"Anatomical Structure": "123037004", "Morphologically Altered Structure": "49755003",
                   "Tissue": "85756007"}

@@ -219,8 +219,8 @@ public sealed class KidneyRoiRefinementTests
                 changed++;
             }
             Assert.Equal(refined.Refinement.VoxelsRelabelled, changed);
-            Assert.Contains(refined.Timings, t => t.Stage == AnalysisStage.Segmentation && t.Phase is null);
-            Assert.DoesNotContain(plain.Timings, t => t.Stage == AnalysisStage.Segmentation && t.Phase is null);
+            Assert.Contains(refined.Timings, t => t.Stage == AnalysisStage.Refinement && t.Phase is null);
+            Assert.DoesNotContain(plain.Timings, t => t.Stage == AnalysisStage.Refinement);
             Assert.True(refined.Diagnosis.Lesions.Where(l => l.Label == 2).Sum(l => l.VolumeMl)
                 > plain.Diagnosis.Lesions.Where(l => l.Label == 2).Sum(l => l.VolumeMl));
 
@@ -228,7 +228,7 @@ public sealed class KidneyRoiRefinementTests
             var withoutD = withRoi.Analyze(study.Images.Where(p => p.Key != "D").ToDictionary(p => p.Key, p => p.Value),
                 new AnalysisOptions(), null, CancellationToken.None);
             Assert.Contains("D", withoutD.Refinement!.SkippedBecause);
-            Assert.DoesNotContain(withoutD.Timings, t => t.Stage == AnalysisStage.Segmentation && t.Phase is null);
+            Assert.DoesNotContain(withoutD.Timings, t => t.Stage == AnalysisStage.Refinement);
         }
         finally
         {

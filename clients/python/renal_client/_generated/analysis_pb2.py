@@ -14,7 +14,7 @@ _sym_db = _symbol_database.Default()
 from . import types_pb2 as renal_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17renal/v1/analysis.proto\x12\x08renal.v1\x1a\x14renal/v1/types.proto\"g\n\x0e\x41nalyzeOptions\x12\x12\n\nmirror_tta\x18\x01 \x01(\x08\x12\x17\n\x0fper_phase_masks\x18\x02 \x01(\x08\x12(\n\x0freference_phase\x18\x03 \x01(\x0e\x32\x0f.renal.v1.Phase\"M\n\x0e\x41nalyzeRequest\x12\x10\n\x08study_id\x18\x01 \x01(\t\x12)\n\x07options\x18\x02 \x01(\x0b\x32\x18.renal.v1.AnalyzeOptions\"\x85\x01\n\x08Progress\x12\x1e\n\x05stage\x18\x01 \x01(\x0e\x32\x0f.renal.v1.Stage\x12\x10\n\x08\x66raction\x18\x02 \x01(\x01\x12\x16\n\x0equeue_position\x18\x03 \x01(\r\x12\x1e\n\x05phase\x18\x04 \x01(\x0e\x32\x0f.renal.v1.Phase\x12\x0f\n\x07message\x18\x05 \x01(\t\"\xda\x01\n\x12SegmentationHeader\x12#\n\ngrid_phase\x18\x01 \x01(\x0e\x32\x0f.renal.v1.Phase\x12$\n\x08geometry\x18\x02 \x01(\x0b\x32\x12.renal.v1.Geometry\x12\'\n\nvoxel_type\x18\x03 \x01(\x0e\x32\x13.renal.v1.VoxelType\x12\x13\n\x0b\x62yte_length\x18\x04 \x01(\x04\x12\x0e\n\x06sha256\x18\x05 \x01(\x0c\x12\x10\n\x08revision\x18\x06 \x01(\r\x12\x19\n\x11is_reference_grid\x18\x07 \x01(\x08\"x\n\x13SegmentationMessage\x12.\n\x06header\x18\x01 \x01(\x0b\x32\x1c.renal.v1.SegmentationHeaderH\x00\x12&\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x15.renal.v1.VolumeChunkH\x00\x42\t\n\x07payload\"^\n\x0bStageTiming\x12\x1e\n\x05stage\x18\x01 \x01(\x0e\x32\x0f.renal.v1.Stage\x12\x1e\n\x05phase\x18\x02 \x01(\x0e\x32\x0f.renal.v1.Phase\x12\x0f\n\x07seconds\x18\x03 \x01(\x01\"\xd5\x03\n\x06Lesion\x12\n\n\x02id\x18\x01 \x01(\r\x12\r\n\x05label\x18\x02 \x01(\r\x12\x11\n\tvolume_ml\x18\x03 \x01(\x01\x12\x1b\n\x13largest_diameter_mm\x18\x04 \x01(\x01\x12\x0c\n\x04side\x18\x05 \x01(\t\x12\'\n\x0c\x63\x65ntroid_lps\x18\x06 \x01(\x0b\x32\x11.renal.v1.Vector3\x12(\n\x0c\x62ounding_box\x18\x07 \x01(\x0b\x32\x12.renal.v1.VoxelBox\x12-\n\x07mean_hu\x18\x08 \x03(\x0b\x32\x1c.renal.v1.Lesion.MeanHuEntry\x12I\n\x15subtype_probabilities\x18\t \x03(\x0b\x32*.renal.v1.Lesion.SubtypeProbabilitiesEntry\x12\x19\n\x11predicted_subtype\x18\n \x01(\t\x12\x1e\n\x16malignancy_probability\x18\x0b \x01(\x01\x1a-\n\x0bMeanHuEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a;\n\x19SubtypeProbabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x81\x03\n\tDiagnosis\x12\x10\n\x08study_id\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\r\x12\x17\n\x0freference_phase\x18\x03 \x01(\t\x12!\n\x07lesions\x18\x04 \x03(\x0b\x32\x10.renal.v1.Lesion\x12L\n\x15subtype_probabilities\x18\x05 \x03(\x0b\x32-.renal.v1.Diagnosis.SubtypeProbabilitiesEntry\x12\x19\n\x11predicted_subtype\x18\x06 \x01(\t\x12\x1e\n\x16malignancy_probability\x18\x07 \x01(\x01\x12\x0f\n\x07verdict\x18\x08 \x01(\t\x12\x15\n\rmodel_version\x18\t \x01(\t\x12&\n\x07timings\x18\n \x03(\x0b\x32\x15.renal.v1.StageTiming\x1a;\n\x19SubtypeProbabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\xe0\x01\n\x0f\x41nalyzeResponse\x12&\n\x08progress\x18\x01 \x01(\x0b\x32\x12.renal.v1.ProgressH\x00\x12;\n\x13segmentation_header\x18\x02 \x01(\x0b\x32\x1c.renal.v1.SegmentationHeaderH\x00\x12\x33\n\x12segmentation_chunk\x18\x03 \x01(\x0b\x32\x15.renal.v1.VolumeChunkH\x00\x12(\n\tdiagnosis\x18\x04 \x01(\x0b\x32\x13.renal.v1.DiagnosisH\x00\x42\t\n\x07payload\"V\n\nRegionEdit\x12\x1f\n\x03\x62ox\x18\x01 \x01(\x0b\x32\x12.renal.v1.VoxelBox\x12\x13\n\x0brun_lengths\x18\x02 \x03(\r\x12\x12\n\nrun_labels\x18\x03 \x01(\x0c\"8\n\x11WholeLabelMapEdit\x12\x13\n\x0b\x62yte_length\x18\x01 \x01(\x04\x12\x0e\n\x06sha256\x18\x02 \x01(\x0c\"\xa4\x01\n\nLesionHint\x12$\n\tpoint_lps\x18\x01 \x01(\x0b\x32\x11.renal.v1.Vector3\x12+\n\x06\x61\x63tion\x18\x02 \x01(\x0e\x32\x1b.renal.v1.LesionHint.Action\"C\n\x06\x41\x63tion\x12\x16\n\x12\x41\x43TION_UNSPECIFIED\x10\x00\x12\x0e\n\nACTION_ADD\x10\x01\x12\x11\n\rACTION_REMOVE\x10\x02\"\xc3\x01\n\nEditHeader\x12\x10\n\x08study_id\x18\x01 \x01(\t\x12\x15\n\rbase_revision\x18\x02 \x01(\r\x12&\n\x06region\x18\x03 \x01(\x0b\x32\x14.renal.v1.RegionEditH\x00\x12\x36\n\x0fwhole_label_map\x18\x04 \x01(\x0b\x32\x1b.renal.v1.WholeLabelMapEditH\x00\x12$\n\x04hint\x18\x05 \x01(\x0b\x32\x14.renal.v1.LesionHintH\x00\x42\x06\n\x04\x65\x64it\"n\n\x11SubmitEditRequest\x12&\n\x06header\x18\x01 \x01(\x0b\x32\x14.renal.v1.EditHeaderH\x00\x12&\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x15.renal.v1.VolumeChunkH\x00\x42\t\n\x07payload\"z\n\x12SubmitEditResponse\x12\x10\n\x08revision\x18\x01 \x01(\r\x12*\n\x0e\x63hanged_region\x18\x02 \x01(\x0b\x32\x12.renal.v1.VoxelBox\x12&\n\tdiagnosis\x18\x03 \x01(\x0b\x32\x13.renal.v1.Diagnosis\"\\\n\x16GetSegmentationRequest\x12\x10\n\x08study_id\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\r\x12\x1e\n\x05phase\x18\x03 \x01(\x0e\x32\x0f.renal.v1.Phase*\xa4\x01\n\x05Stage\x12\x15\n\x11STAGE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSTAGE_QUEUED\x10\x01\x12\x17\n\x13STAGE_PREPROCESSING\x10\x02\x12\x16\n\x12STAGE_SEGMENTATION\x10\x03\x12\x13\n\x0fSTAGE_ALIGNMENT\x10\x04\x12\x18\n\x14STAGE_CLASSIFICATION\x10\x05\x12\x12\n\x0eSTAGE_ENCODING\x10\x06\x32\xf4\x01\n\x0f\x41nalysisService\x12@\n\x07\x41nalyze\x12\x18.renal.v1.AnalyzeRequest\x1a\x19.renal.v1.AnalyzeResponse0\x01\x12I\n\nSubmitEdit\x12\x1b.renal.v1.SubmitEditRequest\x1a\x1c.renal.v1.SubmitEditResponse(\x01\x12T\n\x0fGetSegmentation\x12 .renal.v1.GetSegmentationRequest\x1a\x1d.renal.v1.SegmentationMessage0\x01\x42\x0f\xaa\x02\x0cRenalGrpc.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17renal/v1/analysis.proto\x12\x08renal.v1\x1a\x14renal/v1/types.proto\"g\n\x0e\x41nalyzeOptions\x12\x12\n\nmirror_tta\x18\x01 \x01(\x08\x12\x17\n\x0fper_phase_masks\x18\x02 \x01(\x08\x12(\n\x0freference_phase\x18\x03 \x01(\x0e\x32\x0f.renal.v1.Phase\"M\n\x0e\x41nalyzeRequest\x12\x10\n\x08study_id\x18\x01 \x01(\t\x12)\n\x07options\x18\x02 \x01(\x0b\x32\x18.renal.v1.AnalyzeOptions\"\x85\x01\n\x08Progress\x12\x1e\n\x05stage\x18\x01 \x01(\x0e\x32\x0f.renal.v1.Stage\x12\x10\n\x08\x66raction\x18\x02 \x01(\x01\x12\x16\n\x0equeue_position\x18\x03 \x01(\r\x12\x1e\n\x05phase\x18\x04 \x01(\x0e\x32\x0f.renal.v1.Phase\x12\x0f\n\x07message\x18\x05 \x01(\t\"\xda\x01\n\x12SegmentationHeader\x12#\n\ngrid_phase\x18\x01 \x01(\x0e\x32\x0f.renal.v1.Phase\x12$\n\x08geometry\x18\x02 \x01(\x0b\x32\x12.renal.v1.Geometry\x12\'\n\nvoxel_type\x18\x03 \x01(\x0e\x32\x13.renal.v1.VoxelType\x12\x13\n\x0b\x62yte_length\x18\x04 \x01(\x04\x12\x0e\n\x06sha256\x18\x05 \x01(\x0c\x12\x10\n\x08revision\x18\x06 \x01(\r\x12\x19\n\x11is_reference_grid\x18\x07 \x01(\x08\"x\n\x13SegmentationMessage\x12.\n\x06header\x18\x01 \x01(\x0b\x32\x1c.renal.v1.SegmentationHeaderH\x00\x12&\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x15.renal.v1.VolumeChunkH\x00\x42\t\n\x07payload\"^\n\x0bStageTiming\x12\x1e\n\x05stage\x18\x01 \x01(\x0e\x32\x0f.renal.v1.Stage\x12\x1e\n\x05phase\x18\x02 \x01(\x0e\x32\x0f.renal.v1.Phase\x12\x0f\n\x07seconds\x18\x03 \x01(\x01\"\xd5\x03\n\x06Lesion\x12\n\n\x02id\x18\x01 \x01(\r\x12\r\n\x05label\x18\x02 \x01(\r\x12\x11\n\tvolume_ml\x18\x03 \x01(\x01\x12\x1b\n\x13largest_diameter_mm\x18\x04 \x01(\x01\x12\x0c\n\x04side\x18\x05 \x01(\t\x12\'\n\x0c\x63\x65ntroid_lps\x18\x06 \x01(\x0b\x32\x11.renal.v1.Vector3\x12(\n\x0c\x62ounding_box\x18\x07 \x01(\x0b\x32\x12.renal.v1.VoxelBox\x12-\n\x07mean_hu\x18\x08 \x03(\x0b\x32\x1c.renal.v1.Lesion.MeanHuEntry\x12I\n\x15subtype_probabilities\x18\t \x03(\x0b\x32*.renal.v1.Lesion.SubtypeProbabilitiesEntry\x12\x19\n\x11predicted_subtype\x18\n \x01(\t\x12\x1e\n\x16malignancy_probability\x18\x0b \x01(\x01\x1a-\n\x0bMeanHuEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x1a;\n\x19SubtypeProbabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\xa8\x01\n\rRoiRefinement\x12\x0b\n\x03ran\x18\x01 \x01(\x08\x12\x17\n\x0fskipped_because\x18\x02 \x01(\t\x12\r\n\x05\x62oxes\x18\x03 \x01(\r\x12\x15\n\rlesions_added\x18\x04 \x01(\r\x12\x19\n\x11voxels_relabelled\x18\x05 \x01(\x04\x12\x19\n\x11proposals_dropped\x18\x06 \x01(\r\x12\x15\n\rphases_filled\x18\x07 \x03(\t\"\xae\x03\n\tDiagnosis\x12\x10\n\x08study_id\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\r\x12\x17\n\x0freference_phase\x18\x03 \x01(\t\x12!\n\x07lesions\x18\x04 \x03(\x0b\x32\x10.renal.v1.Lesion\x12L\n\x15subtype_probabilities\x18\x05 \x03(\x0b\x32-.renal.v1.Diagnosis.SubtypeProbabilitiesEntry\x12\x19\n\x11predicted_subtype\x18\x06 \x01(\t\x12\x1e\n\x16malignancy_probability\x18\x07 \x01(\x01\x12\x0f\n\x07verdict\x18\x08 \x01(\t\x12\x15\n\rmodel_version\x18\t \x01(\t\x12&\n\x07timings\x18\n \x03(\x0b\x32\x15.renal.v1.StageTiming\x12+\n\nrefinement\x18\x0b \x01(\x0b\x32\x17.renal.v1.RoiRefinement\x1a;\n\x19SubtypeProbabilitiesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\xe0\x01\n\x0f\x41nalyzeResponse\x12&\n\x08progress\x18\x01 \x01(\x0b\x32\x12.renal.v1.ProgressH\x00\x12;\n\x13segmentation_header\x18\x02 \x01(\x0b\x32\x1c.renal.v1.SegmentationHeaderH\x00\x12\x33\n\x12segmentation_chunk\x18\x03 \x01(\x0b\x32\x15.renal.v1.VolumeChunkH\x00\x12(\n\tdiagnosis\x18\x04 \x01(\x0b\x32\x13.renal.v1.DiagnosisH\x00\x42\t\n\x07payload\"V\n\nRegionEdit\x12\x1f\n\x03\x62ox\x18\x01 \x01(\x0b\x32\x12.renal.v1.VoxelBox\x12\x13\n\x0brun_lengths\x18\x02 \x03(\r\x12\x12\n\nrun_labels\x18\x03 \x01(\x0c\"8\n\x11WholeLabelMapEdit\x12\x13\n\x0b\x62yte_length\x18\x01 \x01(\x04\x12\x0e\n\x06sha256\x18\x02 \x01(\x0c\"\xa4\x01\n\nLesionHint\x12$\n\tpoint_lps\x18\x01 \x01(\x0b\x32\x11.renal.v1.Vector3\x12+\n\x06\x61\x63tion\x18\x02 \x01(\x0e\x32\x1b.renal.v1.LesionHint.Action\"C\n\x06\x41\x63tion\x12\x16\n\x12\x41\x43TION_UNSPECIFIED\x10\x00\x12\x0e\n\nACTION_ADD\x10\x01\x12\x11\n\rACTION_REMOVE\x10\x02\"\xc3\x01\n\nEditHeader\x12\x10\n\x08study_id\x18\x01 \x01(\t\x12\x15\n\rbase_revision\x18\x02 \x01(\r\x12&\n\x06region\x18\x03 \x01(\x0b\x32\x14.renal.v1.RegionEditH\x00\x12\x36\n\x0fwhole_label_map\x18\x04 \x01(\x0b\x32\x1b.renal.v1.WholeLabelMapEditH\x00\x12$\n\x04hint\x18\x05 \x01(\x0b\x32\x14.renal.v1.LesionHintH\x00\x42\x06\n\x04\x65\x64it\"n\n\x11SubmitEditRequest\x12&\n\x06header\x18\x01 \x01(\x0b\x32\x14.renal.v1.EditHeaderH\x00\x12&\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x15.renal.v1.VolumeChunkH\x00\x42\t\n\x07payload\"z\n\x12SubmitEditResponse\x12\x10\n\x08revision\x18\x01 \x01(\r\x12*\n\x0e\x63hanged_region\x18\x02 \x01(\x0b\x32\x12.renal.v1.VoxelBox\x12&\n\tdiagnosis\x18\x03 \x01(\x0b\x32\x13.renal.v1.Diagnosis\"\\\n\x16GetSegmentationRequest\x12\x10\n\x08study_id\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\r\x12\x1e\n\x05phase\x18\x03 \x01(\x0e\x32\x0f.renal.v1.Phase*\xba\x01\n\x05Stage\x12\x15\n\x11STAGE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSTAGE_QUEUED\x10\x01\x12\x17\n\x13STAGE_PREPROCESSING\x10\x02\x12\x16\n\x12STAGE_SEGMENTATION\x10\x03\x12\x13\n\x0fSTAGE_ALIGNMENT\x10\x04\x12\x18\n\x14STAGE_CLASSIFICATION\x10\x05\x12\x12\n\x0eSTAGE_ENCODING\x10\x06\x12\x14\n\x10STAGE_REFINEMENT\x10\x07\x32\xf4\x01\n\x0f\x41nalysisService\x12@\n\x07\x41nalyze\x12\x18.renal.v1.AnalyzeRequest\x1a\x19.renal.v1.AnalyzeResponse0\x01\x12I\n\nSubmitEdit\x12\x1b.renal.v1.SubmitEditRequest\x1a\x1c.renal.v1.SubmitEditResponse(\x01\x12T\n\x0fGetSegmentation\x12 .renal.v1.GetSegmentationRequest\x1a\x1d.renal.v1.SegmentationMessage0\x01\x42\x0f\xaa\x02\x0cRenalGrpc.V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'renal.v1.analysis_pb2', globals())
@@ -28,8 +28,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _LESION_SUBTYPEPROBABILITIESENTRY._serialized_options = b'8\001'
   _DIAGNOSIS_SUBTYPEPROBABILITIESENTRY._options = None
   _DIAGNOSIS_SUBTYPEPROBABILITIESENTRY._serialized_options = b'8\001'
-  _STAGE._serialized_start=2747
-  _STAGE._serialized_end=2911
+  _STAGE._serialized_start=2963
+  _STAGE._serialized_end=3149
   _ANALYZEOPTIONS._serialized_start=59
   _ANALYZEOPTIONS._serialized_end=162
   _ANALYZEREQUEST._serialized_start=164
@@ -48,28 +48,30 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _LESION_MEANHUENTRY._serialized_end=1227
   _LESION_SUBTYPEPROBABILITIESENTRY._serialized_start=1229
   _LESION_SUBTYPEPROBABILITIESENTRY._serialized_end=1288
-  _DIAGNOSIS._serialized_start=1291
-  _DIAGNOSIS._serialized_end=1676
+  _ROIREFINEMENT._serialized_start=1291
+  _ROIREFINEMENT._serialized_end=1459
+  _DIAGNOSIS._serialized_start=1462
+  _DIAGNOSIS._serialized_end=1892
   _DIAGNOSIS_SUBTYPEPROBABILITIESENTRY._serialized_start=1229
   _DIAGNOSIS_SUBTYPEPROBABILITIESENTRY._serialized_end=1288
-  _ANALYZERESPONSE._serialized_start=1679
-  _ANALYZERESPONSE._serialized_end=1903
-  _REGIONEDIT._serialized_start=1905
-  _REGIONEDIT._serialized_end=1991
-  _WHOLELABELMAPEDIT._serialized_start=1993
-  _WHOLELABELMAPEDIT._serialized_end=2049
-  _LESIONHINT._serialized_start=2052
-  _LESIONHINT._serialized_end=2216
-  _LESIONHINT_ACTION._serialized_start=2149
-  _LESIONHINT_ACTION._serialized_end=2216
-  _EDITHEADER._serialized_start=2219
-  _EDITHEADER._serialized_end=2414
-  _SUBMITEDITREQUEST._serialized_start=2416
-  _SUBMITEDITREQUEST._serialized_end=2526
-  _SUBMITEDITRESPONSE._serialized_start=2528
-  _SUBMITEDITRESPONSE._serialized_end=2650
-  _GETSEGMENTATIONREQUEST._serialized_start=2652
-  _GETSEGMENTATIONREQUEST._serialized_end=2744
-  _ANALYSISSERVICE._serialized_start=2914
-  _ANALYSISSERVICE._serialized_end=3158
+  _ANALYZERESPONSE._serialized_start=1895
+  _ANALYZERESPONSE._serialized_end=2119
+  _REGIONEDIT._serialized_start=2121
+  _REGIONEDIT._serialized_end=2207
+  _WHOLELABELMAPEDIT._serialized_start=2209
+  _WHOLELABELMAPEDIT._serialized_end=2265
+  _LESIONHINT._serialized_start=2268
+  _LESIONHINT._serialized_end=2432
+  _LESIONHINT_ACTION._serialized_start=2365
+  _LESIONHINT_ACTION._serialized_end=2432
+  _EDITHEADER._serialized_start=2435
+  _EDITHEADER._serialized_end=2630
+  _SUBMITEDITREQUEST._serialized_start=2632
+  _SUBMITEDITREQUEST._serialized_end=2742
+  _SUBMITEDITRESPONSE._serialized_start=2744
+  _SUBMITEDITRESPONSE._serialized_end=2866
+  _GETSEGMENTATIONREQUEST._serialized_start=2868
+  _GETSEGMENTATIONREQUEST._serialized_end=2960
+  _ANALYSISSERVICE._serialized_start=3152
+  _ANALYSISSERVICE._serialized_end=3396
 # @@protoc_insertion_point(module_scope)

@@ -11,6 +11,7 @@ STAGE_CLASSIFICATION: Stage
 STAGE_ENCODING: Stage
 STAGE_PREPROCESSING: Stage
 STAGE_QUEUED: Stage
+STAGE_REFINEMENT: Stage
 STAGE_SEGMENTATION: Stage
 STAGE_UNSPECIFIED: Stage
 
@@ -45,7 +46,7 @@ class AnalyzeResponse(_message.Message):
     def __init__(self, progress: _Optional[_Union[Progress, _Mapping]] = ..., segmentation_header: _Optional[_Union[SegmentationHeader, _Mapping]] = ..., segmentation_chunk: _Optional[_Union[_types_pb2.VolumeChunk, _Mapping]] = ..., diagnosis: _Optional[_Union[Diagnosis, _Mapping]] = ...) -> None: ...
 
 class Diagnosis(_message.Message):
-    __slots__ = ["lesions", "malignancy_probability", "model_version", "predicted_subtype", "reference_phase", "revision", "study_id", "subtype_probabilities", "timings", "verdict"]
+    __slots__ = ["lesions", "malignancy_probability", "model_version", "predicted_subtype", "reference_phase", "refinement", "revision", "study_id", "subtype_probabilities", "timings", "verdict"]
     class SubtypeProbabilitiesEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -58,6 +59,7 @@ class Diagnosis(_message.Message):
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     PREDICTED_SUBTYPE_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_PHASE_FIELD_NUMBER: _ClassVar[int]
+    REFINEMENT_FIELD_NUMBER: _ClassVar[int]
     REVISION_FIELD_NUMBER: _ClassVar[int]
     STUDY_ID_FIELD_NUMBER: _ClassVar[int]
     SUBTYPE_PROBABILITIES_FIELD_NUMBER: _ClassVar[int]
@@ -68,12 +70,13 @@ class Diagnosis(_message.Message):
     model_version: str
     predicted_subtype: str
     reference_phase: str
+    refinement: RoiRefinement
     revision: int
     study_id: str
     subtype_probabilities: _containers.ScalarMap[str, float]
     timings: _containers.RepeatedCompositeFieldContainer[StageTiming]
     verdict: str
-    def __init__(self, study_id: _Optional[str] = ..., revision: _Optional[int] = ..., reference_phase: _Optional[str] = ..., lesions: _Optional[_Iterable[_Union[Lesion, _Mapping]]] = ..., subtype_probabilities: _Optional[_Mapping[str, float]] = ..., predicted_subtype: _Optional[str] = ..., malignancy_probability: _Optional[float] = ..., verdict: _Optional[str] = ..., model_version: _Optional[str] = ..., timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ...) -> None: ...
+    def __init__(self, study_id: _Optional[str] = ..., revision: _Optional[int] = ..., reference_phase: _Optional[str] = ..., lesions: _Optional[_Iterable[_Union[Lesion, _Mapping]]] = ..., subtype_probabilities: _Optional[_Mapping[str, float]] = ..., predicted_subtype: _Optional[str] = ..., malignancy_probability: _Optional[float] = ..., verdict: _Optional[str] = ..., model_version: _Optional[str] = ..., timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., refinement: _Optional[_Union[RoiRefinement, _Mapping]] = ...) -> None: ...
 
 class EditHeader(_message.Message):
     __slots__ = ["base_revision", "hint", "region", "study_id", "whole_label_map"]
@@ -175,6 +178,24 @@ class RegionEdit(_message.Message):
     run_labels: bytes
     run_lengths: _containers.RepeatedScalarFieldContainer[int]
     def __init__(self, box: _Optional[_Union[_types_pb2.VoxelBox, _Mapping]] = ..., run_lengths: _Optional[_Iterable[int]] = ..., run_labels: _Optional[bytes] = ...) -> None: ...
+
+class RoiRefinement(_message.Message):
+    __slots__ = ["boxes", "lesions_added", "phases_filled", "proposals_dropped", "ran", "skipped_because", "voxels_relabelled"]
+    BOXES_FIELD_NUMBER: _ClassVar[int]
+    LESIONS_ADDED_FIELD_NUMBER: _ClassVar[int]
+    PHASES_FILLED_FIELD_NUMBER: _ClassVar[int]
+    PROPOSALS_DROPPED_FIELD_NUMBER: _ClassVar[int]
+    RAN_FIELD_NUMBER: _ClassVar[int]
+    SKIPPED_BECAUSE_FIELD_NUMBER: _ClassVar[int]
+    VOXELS_RELABELLED_FIELD_NUMBER: _ClassVar[int]
+    boxes: int
+    lesions_added: int
+    phases_filled: _containers.RepeatedScalarFieldContainer[str]
+    proposals_dropped: int
+    ran: bool
+    skipped_because: str
+    voxels_relabelled: int
+    def __init__(self, ran: bool = ..., skipped_because: _Optional[str] = ..., boxes: _Optional[int] = ..., lesions_added: _Optional[int] = ..., voxels_relabelled: _Optional[int] = ..., proposals_dropped: _Optional[int] = ..., phases_filled: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SegmentationHeader(_message.Message):
     __slots__ = ["byte_length", "geometry", "grid_phase", "is_reference_grid", "revision", "sha256", "voxel_type"]
