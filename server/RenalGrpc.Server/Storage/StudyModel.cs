@@ -100,23 +100,31 @@ public sealed class StoredStudy(string id, IReadOnlyList<StoredPhase> phases, Da
 
 /// <summary>
 /// What Analyze leaves with a study so edits re-classify without re-segmenting: every phase on the
-/// reference grid and every revision of the reference-grid labels (revision n is
-/// <c>Revisions[n - 1]</c>; Analyze's result is revision 1), and the bytes they hold (counted in
-/// the store's memory budget). Immutable: an edit makes a new record with one more revision, so a
-/// reader streaming an old revision never sees it change. <see cref="Diagnosed"/> is the latest
-/// revision's diagnosis with each lesion's voxels (a few runs per lesion, not counted in the
-/// budget), so the next edit re-measures only the lesions it touches; null = re-diagnose whole.
+/// reference grid, the latest revision's reference-grid labels whole, and per older revision the
+/// <see cref="RevisionUndo"/> that gets it back from the one after it (<c>Undo[n - 1]</c> turns
+/// revision n + 1 into n; Analyze's result is revision 1), and the bytes they hold (counted in the
+/// store's memory budget). Immutable: an edit makes a new record with one more revision, so a reader
+/// streaming an old revision never sees it change. <see cref="Diagnosed"/> is the latest revision's
+/// diagnosis with each lesion's voxels (a few runs per lesion, not counted in the budget), so the next
+/// edit re-measures only the lesions it touches; null = re-diagnose whole.
 /// </summary>
-public sealed record StoredAnalysis(AlignedStudy Aligned, IReadOnlyList<Volume> Revisions, ulong Bytes, DiagnosedLabels? Diagnosed = null)
+public sealed record StoredAnalysis(AlignedStudy Aligned, Volume Labels, IReadOnlyList<RevisionUndo> Undo, ulong Bytes, DiagnosedLabels? Diagnosed = null)
 {
     /// <summary>The latest revision's number.</summary>
-    public uint Revision => (uint)Revisions.Count;
+    public uint Revision => (uint)Undo.Count + 1;
 
-    /// <summary>The latest revision's labels.</summary>
-    public Volume Labels => Revisions[^1];
-
-    /// <summary>The labels of revision <paramref name="revision"/> (1-based); null when there is no such revision.</summary>
-    public Volume? LabelsAt(uint revision) => revision >= 1 && revision <= Revision ? Revisions[(int)revision - 1] : null;
+    /// <summary>
+    /// The labels of revision <paramref name="revision"/> (1-based); null when there is no such
+    /// revision. An older one is rebuilt from the latest (a copy, then each undo box written back).
+    /// </summary>
+    public Volume? LabelsAt(uint revision)
+    {
+        if (revision < 1 || revision > Revision) return null;
+        if (revision == Revision) return Labels;
+        var buffer = (byte[])Labels.Buffer.Clone();
+        for (int n = Undo.Count - 1; n >= revision - 1; n--) Undo[n].ApplyTo(buffer, Labels.Size);
+        return new Volume(Labels.Geometry, Labels.VoxelType, buffer);
+    }
 
     public static ulong BytesOf(AlignedStudy aligned, Volume labels) =>
         (ulong)labels.Buffer.LongLength + aligned.ImagesOnReference.Values.Aggregate(0UL, (sum, v) => sum + (ulong)v.Buffer.LongLength);
