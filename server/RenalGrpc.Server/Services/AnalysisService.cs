@@ -138,7 +138,7 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
         }
 
         var (changed, diagnosis) = (outcome.Changed, outcome.Diagnosed.Diagnosis);
-        var stored = store.AppendRevision(study.Id, header.BaseRevision, outcome.Labels, outcome.Diagnosed);
+        var stored = store.AppendRevision(study.Id, header.BaseRevision, outcome.Labels, changed.ToBounds(), outcome.Diagnosed);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         LogEdited(logger, study.Id, header.EditCase.ToString(), stored.Revision, changed.VoxelCount, diagnosis.Lesions.Count, seconds * 1000);
         return new V1.SubmitEditResponse

@@ -11,37 +11,22 @@ namespace RenalGrpc.Server.Storage;
 /// </summary>
 public sealed record RevisionUndo(VoxelBounds Box, byte[] Labels)
 {
-    public static readonly RevisionUndo None = new(new VoxelBounds(0, 0, 0, 0, 0, 0), []);
+    public static readonly RevisionUndo None = new(VoxelBounds.Empty, []);
 
     public ulong Bytes => (ulong)Labels.LongLength;
 
-    /// <summary>The undo from <paramref name="newer"/> back to <paramref name="older"/> (same grid, uint8 labels).</summary>
-    public static RevisionUndo Between(Volume older, Volume newer)
+    /// <summary>
+    /// The undo back to <paramref name="older"/> for an edit that changed only voxels inside
+    /// <paramref name="changed"/> (the edit's changed region, which the server computes anyway).
+    /// </summary>
+    public static RevisionUndo Of(Volume older, VoxelBounds changed)
     {
         ArgumentNullException.ThrowIfNull(older);
-        ArgumentNullException.ThrowIfNull(newer);
-        if (older.Size != newer.Size || older.Buffer.LongLength != newer.Buffer.LongLength)
-            throw new ArgumentException($"revisions must share one grid: {older.Size} and {newer.Size}");
+        if (changed.IsEmpty) return None;
         var size = older.Size;
-        ReadOnlySpan<byte> a = older.Buffer, b = newer.Buffer;
-        int i0 = int.MaxValue, j0 = int.MaxValue, k0 = int.MaxValue, i1 = -1, j1 = -1, k1 = -1;
-        for (int k = 0; k < size.K; k++)
-            for (int j = 0; j < size.J; j++)
-            {
-                int row = (int)size.Index(0, j, k);
-                var x = a.Slice(row, size.I);
-                var y = b.Slice(row, size.I);
-                int first = x.CommonPrefixLength(y);
-                if (first == size.I) continue; // rows are compared vectorised; most are untouched
-                int last = size.I - 1;
-                while (x[last] == y[last]) last--;
-                (i0, i1) = (Math.Min(i0, first), Math.Max(i1, last));
-                (j0, j1) = (Math.Min(j0, j), Math.Max(j1, j));
-                (k0, k1) = (Math.Min(k0, k), Math.Max(k1, k));
-            }
-        if (i1 < 0) return None;
-        var box = new VoxelBounds(i0, j0, k0, i1 + 1, j1 + 1, k1 + 1);
-        return new RevisionUndo(box, Copy(older.Buffer, size, box));
+        if (changed.I0 < 0 || changed.J0 < 0 || changed.K0 < 0 || changed.I1 > size.I || changed.J1 > size.J || changed.K1 > size.K)
+            throw new ArgumentException($"changed box {changed} reaches outside the {size} grid", nameof(changed));
+        return new RevisionUndo(changed, Copy(older.Buffer, size, changed));
     }
 
     /// <summary>Writes the older labels back into <paramref name="labels"/> (a copy of the newer revision's buffer).</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using RenalGrpc.Engine.Analysis;
 using RenalGrpc.Imaging;
+using RenalGrpc.Imaging.Components;
 
 namespace RenalGrpc.Server.Storage;
 
@@ -176,10 +177,12 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
     /// <summary>
     /// Appends edited labels as the next revision when <paramref name="baseRevision"/> is still the
     /// latest (so two clients editing at once cannot silently overwrite each other), counting them
-    /// in the memory budget. Throws <see cref="StudyRequestException"/>: NotFound (study gone),
+    /// in the memory budget: the new labels replace the latest whole, and the older labels inside
+    /// <paramref name="changed"/> (the box holding every voxel the edit changed) are kept to rebuild
+    /// the base revision, so an edit costs its box. Throws <see cref="StudyRequestException"/>: NotFound (study gone),
     /// FailedPrecondition (never analysed), Stale (another edit came first), ResourceExhausted (budget).
     /// </summary>
-    public StoredAnalysis AppendRevision(string studyId, uint baseRevision, Volume labels, DiagnosedLabels? diagnosed = null)
+    public StoredAnalysis AppendRevision(string studyId, uint baseRevision, Volume labels, VoxelBounds changed, DiagnosedLabels? diagnosed = null)
     {
         lock (_gate)
         {
@@ -194,10 +197,9 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
                 throw StudyRequestException.Stale(baseRevision, current.Revision);
             }
 
-            // The new map replaces the old one as the whole latest; what stays is the old one's
-            // labels in the box the edit changed (a 52 MB scan, tens of ms, under the lock so no
-            // other edit can land between the comparison and the append).
-            var undo = RevisionUndo.Between(current.Labels, labels);
+            // The new map replaces the old one as the whole latest; what stays of the old one is its
+            // labels in the box the edit changed (the base revision is the latest: checked above).
+            var undo = RevisionUndo.Of(current.Labels, changed);
             var bytes = undo.Bytes;
             var available = (ulong)Math.Max(0, Options.MemoryBudgetBytes - _memoryUsedBytes);
             if (bytes > available)

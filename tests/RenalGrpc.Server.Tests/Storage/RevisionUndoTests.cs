@@ -1,17 +1,22 @@
 using RenalGrpc.Imaging;
 using RenalGrpc.Imaging.Components;
+using RenalGrpc.Server.Editing;
 using RenalGrpc.Server.Storage;
 
 namespace RenalGrpc.Server.Tests.Storage;
 
+/// <summary>The box an edit changed (as the server computes it) and the older labels kept there give the older revision back.</summary>
 public sealed class RevisionUndoTests
 {
     private static readonly Geometry Grid = Geometry.Axial(new GridSize(23, 17, 9), new Vec3(1, 1, 2), new Vec3(0, 0, 0));
 
     private static Volume Labels(byte[] voxels) => new(Grid, VoxelType.UInt8, voxels);
 
+    private static RevisionUndo Undo(byte[] older, byte[] newer) =>
+        RevisionUndo.Of(Labels(older), LabelEdits.ChangedRegion(Labels(older), Labels(newer)).ToBounds());
+
     [Fact]
-    public void UndoKeepsTheSmallestBoxOfChangesAndRestoresTheOlderLabels()
+    public void UndoKeepsTheOlderLabelsInTheChangedBox_AndRestoresThem()
     {
         var random = new Random(11);
         var older = new byte[Grid.VoxelCount];
@@ -21,7 +26,7 @@ public sealed class RevisionUndoTests
         foreach (var (i, j, k) in new[] { (3, 5, 2), (10, 2, 6), (7, 16, 4) })
             newer[Grid.Size.Index(i, j, k)] ^= 0x5a;
 
-        var undo = RevisionUndo.Between(Labels(older), Labels(newer));
+        var undo = Undo(older, newer);
         var restored = (byte[])newer.Clone();
         undo.ApplyTo(restored, Grid.Size);
 
@@ -31,23 +36,19 @@ public sealed class RevisionUndoTests
     }
 
     [Fact]
-    public void IdenticalRevisionsNeedNoBytes_AndAChangeInTheLastVoxelOfARowIsFound()
+    public void NoChangeNeedsNoBytes_AndAChangeInTheGridsLastVoxelIsKept()
     {
         var older = new byte[Grid.VoxelCount];
-        Assert.Equal(0UL, RevisionUndo.Between(Labels(older), Labels((byte[])older.Clone())).Bytes);
+        Assert.Equal(0UL, Undo(older, (byte[])older.Clone()).Bytes);
 
         var newer = (byte[])older.Clone();
         newer[Grid.Size.Index(22, 16, 8)] = 2;
-        var undo = RevisionUndo.Between(Labels(older), Labels(newer));
+        var undo = Undo(older, newer);
         Assert.Equal(new VoxelBounds(22, 16, 8, 23, 17, 9), undo.Box);
         Assert.Equal(new byte[] { 0 }, undo.Labels);
     }
 
     [Fact]
-    public void RevisionsOnDifferentGridsAreRefused()
-    {
-        var other = Geometry.Axial(new GridSize(23, 17, 8), new Vec3(1, 1, 2), new Vec3(0, 0, 0));
-        Assert.Throws<ArgumentException>(() => RevisionUndo.Between(Labels(new byte[Grid.VoxelCount]),
-            new Volume(other, VoxelType.UInt8, new byte[other.VoxelCount])));
-    }
+    public void ABoxOutsideTheGridIsRefused() =>
+        Assert.Throws<ArgumentException>(() => RevisionUndo.Of(Labels(new byte[Grid.VoxelCount]), new VoxelBounds(20, 0, 0, 24, 1, 1)));
 }
