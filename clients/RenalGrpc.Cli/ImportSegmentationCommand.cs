@@ -25,6 +25,8 @@ internal sealed class ImportSegmentationCommand : ICliCommand
           --crop            the ROI box (z, y, x) in model-grid voxels; use the training crop
           --max-missing-phases N   studies lacking up to N of the four phases still get the ROI stage
                             (their channels read 0); only for a network trained with train_roi.py --phase-dropout
+          --min-kidney-share F     also let the ROI stage claim stage-1 background for a lesion at least F of
+                            which lies on stage-1 kidney (an exophytic part stage 1 left out); 0 = off (default)
         """;
     public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "--roi" };
 
@@ -47,6 +49,7 @@ internal sealed class ImportSegmentationCommand : ICliCommand
                     Network = new SegmentationUNetOptions { InputChannels = 4, Features = features, Strides = strides },
                     CropShape = IntList(args, "--crop", new[] { 28, 40, 40 }),
                     MaxMissingPhases = args.IntValue("--max-missing-phases", 0, 0, 3),
+                    MinKidneyShare = args.DoubleValue("--min-kidney-share", 0, 0, 1),
                 }
                 : null,
             Training = new TrainingDescription
@@ -60,6 +63,7 @@ internal sealed class ImportSegmentationCommand : ICliCommand
         if (roi && args.Value("--tile") is not null) throw new CliUsageException("--tile is for stage 1; the ROI network takes --crop");
         if (!roi && args.Value("--crop") is not null) throw new CliUsageException("--crop needs --roi");
         if (!roi && args.Value("--max-missing-phases") is not null) throw new CliUsageException("--max-missing-phases needs --roi");
+        if (!roi && args.Value("--min-kidney-share") is not null) throw new CliUsageException("--min-kidney-share needs --roi");
         args.EnsureAllConsumed(maxPositionals: 0);
         CheckpointMetadata metadata;
         try

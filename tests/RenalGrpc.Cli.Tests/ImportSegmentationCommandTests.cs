@@ -111,7 +111,9 @@ public sealed class ImportSegmentationCommandTests : IDisposable
         var missingWithoutRoi = await CliRun.Of("import-seg", "--pytorch", stage1, "--out", model, "--features", "4,8,16", "--max-missing-phases", "1");
         Assert.Equal(ExitCodes.BadInput, missingWithoutRoi.ExitCode);
         var run = await CliRun.Of("import-seg", "--roi", "--pytorch", roi, "--out", model, "--features", "4,8,16", "--crop", "8,16,16",
-            "--steps", "5", "--data-description", "test boxes", "--max-missing-phases", "2");
+            "--steps", "5", "--data-description", "test boxes", "--max-missing-phases", "2", "--min-kidney-share", "0.3");
+        var shareOutOfRange = await CliRun.Of("import-seg", "--roi", "--pytorch", roi, "--out", model, "--features", "4,8,16", "--min-kidney-share", "1.5");
+        Assert.Equal(ExitCodes.BadInput, shareOutOfRange.ExitCode);
         var reimport = await CliRun.Of("import-seg", "--pytorch", stage1, "--out", model, "--features", "4,8,16", "--tile", "16,32,32");
         Assert.True(seg.ExitCode == 0, seg.Stderr);
         Assert.True(run.ExitCode == 0, run.Stderr);
@@ -123,6 +125,7 @@ public sealed class ImportSegmentationCommandTests : IDisposable
         Assert.Equal(new[] { 8, 16, 16 }, loaded.Metadata.Refinement!.CropShape);
         Assert.Equal("test boxes", loaded.Metadata.Refinement.Training.DataDescription);
         Assert.Equal(2, loaded.Metadata.Refinement.MaxMissingPhases);
+        Assert.Equal(0.3, loaded.Metadata.Refinement.MinKidneyShare);
         Assert.NotNull(loaded.Refinement);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
