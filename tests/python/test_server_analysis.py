@@ -61,6 +61,11 @@ def test_analyze_streams_progress_labels_in_the_reference_grid_and_a_diagnosis(a
         if lesion["label"] == 2:
             assert sorted(lesion["subtypeProbabilities"]) == sorted(SUBTYPES)
             assert sum(lesion["subtypeProbabilities"].values()) == pytest.approx(1, abs=1e-4)
+    # The default model's kidney-ROI stage ran on the four phases: a progress stage, a timing, and what it did.
+    assert "REFINEMENT" in stages and stages.index("ALIGNMENT") < stages.index("REFINEMENT") < stages.index("CLASSIFICATION")
+    assert any(t["stage"] == "STAGE_REFINEMENT" for t in diagnosis["timings"])
+    refinement = diagnosis["refinement"]
+    assert refinement["ran"] and refinement["skippedBecause"] == "" and refinement["boxes"] >= 1
     assert sorted(result.phase_masks) == ["A", "D", "N", "P"]
     for phase, mask in result.phase_masks.items():
         assert mask.labels.shape == analyzed["phases"][phase][0].shape and not mask.is_reference_grid
@@ -82,6 +87,7 @@ def _submit(client, state, new_labels):
         raise
     assert edit.revision == state["revision"] + 1 and not edit.changed_region.is_empty
     assert edit.diagnosis["revision"] == edit.revision
+    assert "refinement" not in edit.diagnosis  # edits re-diagnose without re-segmenting
     state["revision"], state["labels"], state["diagnosis"] = edit.revision, new_labels, edit.diagnosis
     return edit
 

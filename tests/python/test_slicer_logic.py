@@ -74,6 +74,9 @@ def test_volumes_are_read_back_with_the_lps_geometry_they_were_shown_with():
 def test_progress_and_rows_are_plain_data():
     assert overall_fraction("UPLOAD", 0) == 0 and overall_fraction("ENCODING", 1) == 1
     assert overall_fraction("SEGMENTATION", 0.5) < overall_fraction("ALIGNMENT", 0)
+    # The engine's order: alignment, the kidney-ROI stage, classification; the bar never goes back.
+    assert overall_fraction("ALIGNMENT", 1) <= overall_fraction("REFINEMENT", 0) < overall_fraction("REFINEMENT", 1) \
+        <= overall_fraction("CLASSIFICATION", 0)
     diagnosis = {"lesions": [
         {"id": 1, "label": 2, "volumeMl": 33.51, "largestDiameterMm": 40.02, "side": "left",
          "subtypeProbabilities": {"ccRCC": 0.7, "pRCC": 0.1, "chRCC": 0.1, "oncocytoma": 0.05, "AML": 0.05},

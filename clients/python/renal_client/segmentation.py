@@ -31,7 +31,8 @@ def diagnosis_dict(diagnosis: analysis_pb2.Diagnosis) -> Dict[str, Any]:
     """renal.v1.Diagnosis as a dict: studyId, revision, referencePhase, lesions [{id, label, volumeMl,
     largestDiameterMm, side, centroidLps, boundingBox, meanHu, subtypeProbabilities, predictedSubtype,
     malignancyProbability}], subtypeProbabilities, predictedSubtype, malignancyProbability, verdict,
-    modelVersion, timings."""
+    modelVersion, timings, and after Analyze refinement (what the kidney-ROI stage did: ran, skippedBecause,
+    boxes, lesionsAdded, voxelsRelabelled, proposalsDropped, phasesFilled)."""
     return message_to_dict(diagnosis)
 
 
@@ -75,7 +76,7 @@ class VoxelBox:
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    stage: str            # "QUEUED", "PREPROCESSING", "SEGMENTATION", "ALIGNMENT", "CLASSIFICATION", "ENCODING"
+    stage: str            # "QUEUED", "PREPROCESSING", "SEGMENTATION", "ALIGNMENT", "REFINEMENT", "CLASSIFICATION", "ENCODING"
     fraction: float       # 0..1 within the stage
     queue_position: int   # 1 = next; only while QUEUED
     phase: str            # "N", "A", "P", "D" or "" when the stage is not per phase
