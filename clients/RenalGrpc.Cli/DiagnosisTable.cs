@@ -42,6 +42,20 @@ internal static class DiagnosisTable
             o.WriteLine(string.Format(inv, "study: {0} (malignancy {1:F3}); {2}", d.PredictedSubtype, d.MalignancyProbability,
                 string.Join(", ", RenalSubtypes.Names.Select(s => string.Format(inv, "{0} {1:F3}", s, d.SubtypeProbabilities.GetValueOrDefault(s))))));
         }
+        PrintRefinement(d.Refinement, o);
+    }
+
+    /// <summary>One line on what the kidney-ROI stage did, when the model has one (Analyze only; an edit's diagnosis has none).</summary>
+    private static void PrintRefinement(Proto.RoiRefinement? r, TextWriter o)
+    {
+        if (r is null) return;
+        if (!r.Ran)
+        {
+            o.WriteLine($"kidney-ROI stage skipped: {r.SkippedBecause}");
+            return;
+        }
+        var filled = r.PhasesFilled.Count == 0 ? "" : $"; missing phase(s) {string.Join(", ", r.PhasesFilled)} read as the mean";
+        o.WriteLine($"kidney-ROI stage: {r.Boxes} kidney box(es), {r.LesionsAdded} lesion(s) added ({r.VoxelsRelabelled} voxels), {r.ProposalsDropped} dropped{filled}");
     }
 
     /// <summary>The report: the Diagnosis message in protobuf's JSON form (lowerCamelCase keys such as referencePhase).</summary>

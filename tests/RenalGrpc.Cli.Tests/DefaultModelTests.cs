@@ -114,6 +114,7 @@ public sealed class DefaultModelTests : IDisposable
         var refinement = json.RootElement.GetProperty("refinement");
         Assert.True(refinement.GetProperty("ran").GetBoolean());
         Assert.Equal(2, refinement.GetProperty("boxes").GetInt32());
+        Assert.Contains("kidney-ROI stage: 2 kidney box(es)", run.Stdout);
         Assert.False(refinement.TryGetProperty("phasesFilled", out _));
         // The study verdict's most likely subtype is the true one (0.3.0 to 0.4.2: ccRCC, p 0.998-1.00). One study
         // says little about a classifier whose macro AUC on 50 held-out studies is 0.89 (MODEL.md);
@@ -145,6 +146,7 @@ public sealed class DefaultModelTests : IDisposable
         var refinement = json.RootElement.GetProperty("refinement");
         Assert.True(refinement.GetProperty("ran").GetBoolean());
         Assert.Equal(new[] { "D" }, refinement.GetProperty("phasesFilled").EnumerateArray().Select(p => p.GetString()));
+        Assert.Contains("missing phase(s) D read as the mean", run.Stdout);
         var tumor = Dice(VolumeFiles.Read(seg), VolumeFiles.Read(Path.Combine(study, "segmentation_P.nii.gz")), v => v == 2);
         Assert.True(tumor > 0.75, $"tumor Dice {tumor:F3} without D");
     }
