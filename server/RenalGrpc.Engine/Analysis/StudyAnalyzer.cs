@@ -20,8 +20,8 @@ public sealed record StudyAnalyzerSettings
     /// <summary>Number format of the stage-1 forward passes when the analyzer makes its own segmenter.</summary>
     public InferencePrecision Precision { get; init; } = InferencePrecision.BFloat16;
 
-    /// <summary>Sliding-window step as a fraction of the tile (0.5 = nnU-Net's half-tile overlap).</summary>
-    public double TileStepFraction { get; init; } = 0.5;
+    /// <summary>Sliding-window step as a fraction of the tile; null: the checkpoint's <see cref="Checkpoints.CheckpointMetadata.TileStep"/>.</summary>
+    public double? TileStepFraction { get; init; }
 
     /// <summary>Run the checkpoint's kidney-ROI stage when it has one (see <see cref="KidneyRoiRefinement"/>).</summary>
     public bool RoiRefinement { get; init; } = true;
@@ -58,7 +58,7 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
         Settings = settings ?? new StudyAnalyzerSettings();
         Settings.Postprocessing.Validate();
         var metadata = model.Metadata;
-        if (segmenter is null) ownSegmenter = new NetworkPhaseSegmenter(model, Settings.Precision, Settings.TileStepFraction);
+        if (segmenter is null) ownSegmenter = new NetworkPhaseSegmenter(model, Settings.Precision, Settings.TileStepFraction ?? model.Metadata.TileStep);
         this.segmenter = segmenter ?? ownSegmenter!;
         classifier = new LesionClassifier(model.Classifier, metadata.ClassifierCrop, metadata.Normalization);
         aligner = new PhaseAligner(new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]), Settings.Alignment);
@@ -87,6 +87,9 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
     public CheckpointMetadata Metadata => model.Metadata;
 
     public string ModelVersion => $"{model.Metadata.Name} {model.Metadata.Version}";
+
+    /// <summary>The sliding-window step stage 1 runs with (a fraction of the tile); null when a segmenter was injected.</summary>
+    public double? TileStep => ownSegmenter?.StepFraction;
 
     public StudyAnalysis Analyze(IReadOnlyDictionary<string, Volume> phases, AnalysisOptions options,
         IProgress<AnalysisProgress>? progress, CancellationToken cancellationToken)

@@ -53,6 +53,13 @@ public sealed record CheckpointMetadata
 
     /// <summary>Tile (z, y, x) the segmentation network was trained and is run with.</summary>
     public IReadOnlyList<int> TileShape { get; init; } = new[] { 32, 96, 96 };
+
+    /// <summary>
+    /// Sliding-window step as a fraction of <see cref="TileShape"/>: 0.5 is nnU-Net's half-tile
+    /// overlap, 0.75 MONAI's default quarter overlap (fewer tiles). Part of the model because the
+    /// held-out figures in its model card were measured with it.
+    /// </summary>
+    public double TileStep { get; init; } = 0.5;
     public TrainingDescription Training { get; init; } = new();
 
     /// <summary>
@@ -75,6 +82,7 @@ public sealed record CheckpointMetadata
         if (Refinement is not null && Refinement.Network?.Classes != Labels.Count) return $"the ROI network has {Refinement.Network?.Classes} classes for {Labels.Count} labels";
         if (SpacingMm is null || SpacingMm.Count != 3 || SpacingMm.Any(s => !(s > 0) || !double.IsFinite(s))) return "spacing must be three positive numbers (mm)";
         if (TileShape is null || TileShape.Count != 3 || TileShape.Any(n => n < 1)) return "tile shape must be three positive sizes";
+        if (!(TileStep > 0 && TileStep <= 1)) return $"tile step {TileStep} must be in (0, 1] of a tile";
         try
         {
             Normalization.Validate();

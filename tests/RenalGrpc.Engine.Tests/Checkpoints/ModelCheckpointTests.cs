@@ -161,6 +161,21 @@ public sealed class ModelCheckpointTests : IDisposable
         Assert.Contains("3 phases", error.Problem);
     }
 
+    [Fact]
+    public void TheCheckpointsTileStepIsWhatStageOneRunsWith_UnlessTheSettingsSayOtherwise()
+    {
+        SaveTiny(out _, out _);
+        using (var byDefault = RenalGrpc.Engine.Analysis.StudyAnalyzer.Load(folder)) Assert.Equal(0.5, byDefault.TileStep);
+        RewriteMetadata(m => m with { TileStep = 0.75 });
+        using (var fromCheckpoint = RenalGrpc.Engine.Analysis.StudyAnalyzer.Load(folder)) Assert.Equal(0.75, fromCheckpoint.TileStep);
+        using (var overridden = RenalGrpc.Engine.Analysis.StudyAnalyzer.Load(folder, new RenalGrpc.Engine.Analysis.StudyAnalyzerSettings { TileStepFraction = 0.6 }))
+            Assert.Equal(0.6, overridden.TileStep);
+
+        RewriteMetadata(m => m with { TileStep = 1.5 });
+        var error = Assert.Throws<ModelCheckpointException>(() => ModelCheckpoint.ReadMetadata(folder));
+        Assert.Contains("tile step 1.5", error.Problem);
+    }
+
     private void RewriteMetadata(Func<CheckpointMetadata, CheckpointMetadata> change)
     {
         var path = Path.Combine(folder, ModelCheckpoint.MetadataFile);
