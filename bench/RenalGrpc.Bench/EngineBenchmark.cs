@@ -37,7 +37,7 @@ internal sealed class EngineBenchmark : IBenchmark
         var load = Stopwatch.StartNew();
         using var model = ModelCheckpoint.Load(folder);
         double loadSeconds = load.Elapsed.TotalSeconds;
-        using var analyzer = new StudyAnalyzer(model); // the server's settings: bfloat16 stage 1
+        using var analyzer = new StudyAnalyzer(model); // the server's settings: Auto precision, body crop
         var metadata = model.Metadata;
         Console.WriteLine(FormattableString.Invariant(
             $"engine: model {folder} ({description}; {metadata.Name} {metadata.Version}, U-Net [{string.Join(", ", metadata.Segmentation.Features)}], spacing [{string.Join(", ", metadata.SpacingMm)}] mm, tile [{string.Join(", ", metadata.TileShape)}]), loaded in {loadSeconds:F2} s; torch threads {get_num_threads()}"));
@@ -60,8 +60,15 @@ internal sealed class EngineBenchmark : IBenchmark
         var realistic = EngineFixtures.Generate("realistic", ScanSize.Realistic);
         double generateSeconds = generate.Elapsed.TotalSeconds;
         runs.Add(Measure(analyzer, realistic, "realistic", cancellationToken));
+
+        // The same study with stage 1 on the whole field of view, as before the body crop.
+        using (var wholeField = new StudyAnalyzer(model, new StudyAnalyzerSettings { BodyCrop = null }))
+        {
+            runs.Add(Measure(wholeField, realistic, "realistic, whole field", cancellationToken));
+        }
         PrintStages(runs);
         PrintMemory(runs, generateSeconds);
+        BodyCropComparison.Measure(model, realistic.Phases["P"], analyzer.TileStep ?? metadata.TileStep, cancellationToken);
 
         var (windows, agreements) = MeasureSlidingWindow(model, realistic.Phases["P"], cancellationToken);
         realistic = null;
@@ -117,7 +124,15 @@ internal sealed class EngineBenchmark : IBenchmark
         var grid = prepared.Image.shape.Skip(1).Select(n => (int)n).ToArray();
         var runs = new List<WindowRun>();
         var labels = new List<Tensor>();
-        foreach (var (precision, step) in new[] { (InferencePrecision.Float32, 0.5), (InferencePrecision.BFloat16, 0.5), (InferencePrecision.BFloat16, 0.75) })
+        // bfloat16 only where the probe found it faster: on AVX2-only CPUs one run would take many minutes.
+        var chosen = PrecisionProbe.Resolve(InferencePrecision.Auto);
+        var settings = chosen == InferencePrecision.BFloat16
+            ? new[] { (InferencePrecision.Float32, 0.5), (InferencePrecision.BFloat16, 0.5), (InferencePrecision.BFloat16, 0.75) }
+            : new[] { (InferencePrecision.Float32, 0.5), (InferencePrecision.Float32, 0.75) };
+        var probe = PrecisionProbe.Result;
+        Console.Error.WriteLine(FormattableString.Invariant(
+            $"precision probe: float32 {probe.Float32Milliseconds:F1} ms, bfloat16 {probe.BFloat16Milliseconds:F1} ms per probe convolution: {chosen}"));
+        foreach (var (precision, step) in settings)
         {
             using var network = PrecisionCopy.Of(model.Segmentation, precision);
             var predictor = new SlidingWindowPredictor(network, new SlidingWindowOptions { TileShape = tile, PadValue = prepared.Record.PadValue, StepFraction = step });
@@ -177,7 +192,7 @@ internal sealed class EngineBenchmark : IBenchmark
         }
         Console.WriteLine($"| sum of stages | | {string.Join(" | ", runs.Select(r => F2(r.Timings.Sum(t => t.Seconds))))} |");
         Console.WriteLine($"| **Analyze end to end (wall)** | | {string.Join(" | ", runs.Select(r => F2(r.WallSeconds)))} |");
-        var realistic = runs[^1];
+        var realistic = runs.First(r => r.Label == "realistic");
         Console.WriteLine(FormattableString.Invariant(
             $"target: realistic study end to end < {EndToEndTargetSeconds:F0} s: {realistic.WallSeconds:F1} s, {(realistic.WallSeconds < EndToEndTargetSeconds ? "met" : "NOT met")}"));
     }
@@ -197,7 +212,7 @@ internal sealed class EngineBenchmark : IBenchmark
         Console.WriteLine("VmHWM is process-wide: 'before' and 'after' include everything this process did earlier (phantom");
         Console.WriteLine(FormattableString.Invariant(
             $"rendering of the realistic study took {generateSeconds:F1} s in-process); 'peak during Analyze' is VmHWM after resetting it (/proc/self/clear_refs) to the RSS just before the call, so it includes the images already held."));
-        var realistic = runs[^1];
+        var realistic = runs.First(r => r.Label == "realistic");
         long judged = realistic.PeakDuring ?? realistic.PeakAfter;
         Console.WriteLine(FormattableString.Invariant(
             $"target: realistic peak RSS < {PeakRssTargetBytes / 1e9:F0} GB: {judged / 1e9:F2} GB ({(realistic.PeakDuring is null ? "process VmHWM, reset unavailable" : "during Analyze")}), {(judged < PeakRssTargetBytes ? "met" : "NOT met")}"));
@@ -211,6 +226,11 @@ internal sealed class EngineBenchmark : IBenchmark
         string Cells(Func<WindowRun, string> cell) => string.Join(" | ", runs.Select(cell));
         Console.WriteLine();
         Console.WriteLine($"## Sliding window on the realistic study's P phase, model grid (SlidingWindowPredictor, Gaussian blend, no TTA, {get_num_threads()} threads)");
+        if (PrecisionProbe.Measurement is { } probe)
+        {
+            Console.WriteLine(FormattableString.Invariant(
+                $"Precision probe (one 16->16 channel 3x3x3 convolution on 16x48x48, median of 3): float32 {probe.Float32Milliseconds:F1} ms, bfloat16 {probe.BFloat16Milliseconds:F1} ms; Auto runs {probe.Chosen}. Whole field of view, no body crop."));
+        }
         Console.WriteLine($"| measure | {Cells(r => FormattableString.Invariant($"{r.Precision}, step {r.Step}"))} |");
         Console.WriteLine($"|---|{string.Concat(runs.Select(_ => "---:|"))}");
         Console.WriteLine($"| model grid (z x y x x) | {Cells(r => $"{r.Grid[0]}x{r.Grid[1]}x{r.Grid[2]}")} |");

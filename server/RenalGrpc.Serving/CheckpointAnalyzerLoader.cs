@@ -11,7 +11,7 @@ namespace RenalGrpc.Serving;
 /// its reason.
 /// </summary>
 /// <param name="precision">Number format of stage 1's forward passes (<see cref="StudyAnalyzerSettings.Precision"/>).</param>
-public sealed class CheckpointAnalyzerLoader(InferencePrecision precision = InferencePrecision.BFloat16) : IAnalyzerLoader
+public sealed class CheckpointAnalyzerLoader(InferencePrecision precision = InferencePrecision.Auto) : IAnalyzerLoader
 {
 
     public LoadedAnalyzer Load(string modelPath, CancellationToken cancellationToken)

@@ -30,8 +30,8 @@ public interface IPhaseSegmenter
 }
 
 /// <summary>
-/// The shared 3-D U-Net on one phase: resample to the model spacing with clip + z-score
-/// (<see cref="PhasePreprocessor"/>), Gaussian-weighted sliding window, class probabilities back
+/// The shared 3-D U-Net on one phase: resample to the model spacing with clip + z-score and
+/// crop to the body (<see cref="PhasePreprocessor"/>), Gaussian-weighted sliding window, class probabilities back
 /// onto the phase's grid and argmax there (<see cref="OriginalGridMapper"/>). Every tensor lives in
 /// one dispose scope per call (and one per tile inside the predictor).
 /// </summary>
@@ -45,20 +45,23 @@ public sealed class NetworkPhaseSegmenter : IPhaseSegmenter, IDisposable
     /// <param name="model">The checkpoint; its float32 network is used as it is for <see cref="InferencePrecision.Float32"/>.</param>
     /// <param name="precision">Other precisions run on a converted copy that this segmenter owns.</param>
     /// <param name="stepFraction">Sliding-window step as a fraction of the tile.</param>
-    public NetworkPhaseSegmenter(LoadedModel model, InferencePrecision precision = InferencePrecision.Float32, double stepFraction = 0.5)
+    /// <param name="bodyCrop">Crop the input to the body first; null: the whole field of view.</param>
+    public NetworkPhaseSegmenter(LoadedModel model, InferencePrecision precision = InferencePrecision.Float32, double stepFraction = 0.5,
+        BodyCrop? bodyCrop = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!(stepFraction > 0 && stepFraction <= 1)) throw new ArgumentOutOfRangeException(nameof(stepFraction), stepFraction, "the step must be in (0, 1] of a tile");
         StepFraction = stepFraction;
-        Precision = precision;
+        Precision = precision = PrecisionProbe.Resolve(precision);
         ownsNetwork = precision != InferencePrecision.Float32;
         network = ownsNetwork ? PrecisionCopy.Of(model.Segmentation, precision) : model.Segmentation;
         var metadata = model.Metadata;
         tileShape = metadata.TileShape.ToArray();
         preprocessor = new PhasePreprocessor(new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]),
-            metadata.Normalization, tileShape);
+            metadata.Normalization, tileShape, bodyCrop);
     }
 
+    /// <summary>The precision the forwards run at (<see cref="InferencePrecision.Auto"/> resolved).</summary>
     public InferencePrecision Precision { get; }
 
     public double StepFraction { get; }

@@ -18,10 +18,13 @@ public sealed record StudyAnalyzerSettings
     public bool TrimNativeMemory { get; init; } = true;
 
     /// <summary>Number format of the stage-1 forward passes when the analyzer makes its own segmenter.</summary>
-    public InferencePrecision Precision { get; init; } = InferencePrecision.BFloat16;
+    public InferencePrecision Precision { get; init; } = InferencePrecision.Auto;
 
     /// <summary>Sliding-window step as a fraction of the tile; null: the checkpoint's <see cref="Checkpoints.CheckpointMetadata.TileStep"/>.</summary>
     public double? TileStepFraction { get; init; }
+
+    /// <summary>Crop stage 1's input to the body (<see cref="Preprocessing.BodyCrop"/>); null: the whole field of view.</summary>
+    public Preprocessing.BodyCrop? BodyCrop { get; init; } = new();
 
     /// <summary>Run the checkpoint's kidney-ROI stage when it has one (see <see cref="KidneyRoiRefinement"/>).</summary>
     public bool RoiRefinement { get; init; } = true;
@@ -58,7 +61,7 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
         Settings = settings ?? new StudyAnalyzerSettings();
         Settings.Postprocessing.Validate();
         var metadata = model.Metadata;
-        if (segmenter is null) ownSegmenter = new NetworkPhaseSegmenter(model, Settings.Precision, Settings.TileStepFraction ?? model.Metadata.TileStep);
+        if (segmenter is null) ownSegmenter = new NetworkPhaseSegmenter(model, Settings.Precision, Settings.TileStepFraction ?? model.Metadata.TileStep, Settings.BodyCrop);
         this.segmenter = segmenter ?? ownSegmenter!;
         classifier = new LesionClassifier(model.Classifier, metadata.ClassifierCrop, metadata.Normalization);
         aligner = new PhaseAligner(new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]), Settings.Alignment);
@@ -90,6 +93,9 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
 
     /// <summary>The sliding-window step stage 1 runs with (a fraction of the tile); null when a segmenter was injected.</summary>
     public double? TileStep => ownSegmenter?.StepFraction;
+
+    /// <summary>The precision stage 1 runs at (Auto resolved); null when a segmenter was injected.</summary>
+    public InferencePrecision? Precision => ownSegmenter?.Precision;
 
     public StudyAnalysis Analyze(IReadOnlyDictionary<string, Volume> phases, AnalysisOptions options,
         IProgress<AnalysisProgress>? progress, CancellationToken cancellationToken)

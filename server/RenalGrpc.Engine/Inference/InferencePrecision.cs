@@ -10,11 +10,15 @@ public enum InferencePrecision
     Float32,
 
     /// <summary>
-    /// bfloat16 weights and activations, probabilities blended in float32. On this project's
-    /// AVX-512 CPUs a forward costs about half (PLATFORM.md: 740 -> 320 ms for 96^3); see
-    /// docs/BENCHMARKS.md for the measured label agreement with float32.
+    /// bfloat16 weights and activations, probabilities blended in float32. On CPUs with AVX-512
+    /// bfloat16 support a forward costs about half (PLATFORM.md: 740 -> 320 ms for 96^3); on
+    /// AVX2-only CPUs libtorch has no fast bfloat16 kernels and a forward takes about 30 times
+    /// as long as float32. See docs/BENCHMARKS.md for the label agreement with float32.
     /// </summary>
     BFloat16,
+
+    /// <summary>bfloat16 where this CPU runs it faster than float32, else float32 (<see cref="PrecisionProbe"/>).</summary>
+    Auto,
 }
 
 /// <summary>Makes the copy of a segmentation network that runs at a given precision.</summary>
@@ -24,6 +28,7 @@ public static class PrecisionCopy
     {
         InferencePrecision.Float32 => ScalarType.Float32,
         InferencePrecision.BFloat16 => ScalarType.BFloat16,
+        InferencePrecision.Auto => ScalarTypeOf(PrecisionProbe.Resolve(precision)),
         _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "unknown precision"),
     };
 

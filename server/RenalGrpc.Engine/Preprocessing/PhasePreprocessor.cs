@@ -13,15 +13,17 @@ public sealed record PreprocessedPhase(Tensor Image, PreprocessingRecord Record)
 
 /// <summary>
 /// Turns a CT phase volume into network input: clip + z-score, trilinear resampling of the whole
-/// field of view to the model spacing, and padding up to a minimum shape (the tile) so the
-/// sliding window never pads with a value the network never saw.
+/// field of view to the model spacing, optionally a crop to the body (<see cref="BodyCrop"/>),
+/// and padding up to a minimum shape (the tile) so the sliding window never pads with a value
+/// the network never saw.
 /// </summary>
 public sealed class PhasePreprocessor
 {
-    public PhasePreprocessor(Vec3 modelSpacing, IntensityNormalization normalization, int[]? minimumShape = null)
+    public PhasePreprocessor(Vec3 modelSpacing, IntensityNormalization normalization, int[]? minimumShape = null, BodyCrop? bodyCrop = null)
     {
         ArgumentNullException.ThrowIfNull(normalization);
         normalization.Validate();
+        bodyCrop?.Validate();
         for (int a = 0; a < 3; a++)
         {
             if (!(modelSpacing[a] > 0) || !double.IsFinite(modelSpacing[a]))
@@ -32,7 +34,11 @@ public sealed class PhasePreprocessor
         ModelSpacing = modelSpacing;
         Normalization = normalization;
         MinimumShape = minimumShape ?? new[] { 1, 1, 1 };
+        BodyCrop = bodyCrop;
     }
+
+    /// <summary>Null: the whole field of view goes to the network.</summary>
+    public BodyCrop? BodyCrop { get; }
 
     /// <summary>Spacing (i, j, k) in mm of the model grid.</summary>
     public Vec3 ModelSpacing { get; }
@@ -55,9 +61,25 @@ public sealed class PhasePreprocessor
             ? floats
             : VolumeResampler.ToSpacing(floats, ModelSpacing, Interpolation.Linear);
         var values = resampled.Voxels<float>().ToArray();
+        float padValue = Normalization.Lowest;
 
         var size = resampled.Geometry.Size;
         var shape = new[] { size.K, size.J, size.I };
+        var cropStart = new int[3];
+        var cropped = resampled.Geometry;
+        if (BodyCrop is not null
+            && BodyCrop.Find(values, shape, padValue, BodyCrop.MarginVoxels(resampled.Geometry.Spacing)) is { } box
+            && !box.Count.SequenceEqual(shape))
+        {
+            values = BodyCrop.Extract(values, shape, box);
+            cropStart = box.Start;
+            shape = box.Count;
+            cropped = resampled.Geometry with
+            {
+                Size = new GridSize(shape[2], shape[1], shape[0]),
+                Origin = resampled.Geometry.IndexToPhysical(cropStart[2], cropStart[1], cropStart[0]),
+            };
+        }
         var padBefore = new int[3];
         var padAfter = new int[3];
         for (int a = 0; a < 3; a++)
@@ -66,8 +88,7 @@ public sealed class PhasePreprocessor
             padBefore[a] = missing / 2;
             padAfter[a] = missing - padBefore[a];
         }
-        var modelGrid = PaddedGeometry(resampled.Geometry, padBefore, padAfter);
-        float padValue = Normalization.Lowest;
+        var modelGrid = PaddedGeometry(cropped, padBefore, padAfter);
 
         var image = tensor(values, new long[] { 1, shape[0], shape[1], shape[2] });
         if (padBefore.Any(p => p > 0) || padAfter.Any(p => p > 0))
@@ -78,7 +99,7 @@ public sealed class PhasePreprocessor
             image.Dispose();
             image = paddedImage;
         }
-        var record = new PreprocessingRecord(volume.Geometry, ModelSpacing, resampled.Geometry, padBefore, padAfter,
+        var record = new PreprocessingRecord(volume.Geometry, ModelSpacing, resampled.Geometry, cropStart, cropped, padBefore, padAfter,
             modelGrid, Normalization, padValue);
         return new PreprocessedPhase(image, record);
     }

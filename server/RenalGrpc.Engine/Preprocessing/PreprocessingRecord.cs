@@ -33,15 +33,19 @@ public sealed record IntensityNormalization(double ClipMin, double ClipMax, doub
 /// <param name="Original">The input volume's grid.</param>
 /// <param name="ModelSpacing">Requested spacing (i, j, k) in mm.</param>
 /// <param name="Resampled">Grid after resampling (same field of view; actual spacing may differ slightly from the request).</param>
+/// <param name="CropStart">First voxel (z, y, x) of <see cref="Resampled"/> kept by the body crop (zeros when nothing was cropped).</param>
+/// <param name="Cropped">The part of <see cref="Resampled"/> handed on: the body's bounding box plus a margin, or all of it.</param>
 /// <param name="PadBefore">Voxels added before the start of each axis (z, y, x).</param>
 /// <param name="PadAfter">Voxels added after the end of each axis (z, y, x).</param>
-/// <param name="ModelGrid">The grid of the tensor handed to the network: the resampled grid grown by the padding.</param>
+/// <param name="ModelGrid">The grid of the tensor handed to the network: the cropped grid grown by the padding.</param>
 /// <param name="Normalization">Clip window and z-score applied.</param>
 /// <param name="PadValue">Normalised value written into padded voxels.</param>
 public sealed record PreprocessingRecord(
     Geometry Original,
     Vec3 ModelSpacing,
     Geometry Resampled,
+    int[] CropStart,
+    Geometry Cropped,
     int[] PadBefore,
     int[] PadAfter,
     Geometry ModelGrid,
@@ -49,6 +53,8 @@ public sealed record PreprocessingRecord(
     float PadValue)
 {
     public bool WasResampled => !Original.IsSameGrid(Resampled);
+
+    public bool WasCropped => !Resampled.IsSameGrid(Cropped);
 
     public bool WasPadded => PadBefore.Any(p => p > 0) || PadAfter.Any(p => p > 0);
 

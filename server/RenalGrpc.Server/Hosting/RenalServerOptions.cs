@@ -52,11 +52,12 @@ public sealed class RenalServerOptions
     public int TorchThreads { get; set; } = Environment.ProcessorCount;
 
     /// <summary>
-    /// Number format of stage 1's forward passes: BFloat16 (default; about twice as fast on CPUs
-    /// with AVX-512 BF16 / AMX, labels within a fraction of a per cent of float32, see
-    /// docs/BENCHMARKS.md) or Float32 (for CPUs without native bfloat16, where it may be slower).
+    /// Number format of stage 1's forward passes: Auto (default: bfloat16 where a timed probe at
+    /// start-up finds it faster than float32, as on CPUs with AVX-512 BF16 / AMX, else float32;
+    /// on AVX2-only CPUs bfloat16 is about 30 times slower), BFloat16 (labels within a fraction
+    /// of a per cent of float32, see docs/BENCHMARKS.md) or Float32.
     /// </summary>
-    public RenalGrpc.Engine.Inference.InferencePrecision Precision { get; set; } = RenalGrpc.Engine.Inference.InferencePrecision.BFloat16;
+    public RenalGrpc.Engine.Inference.InferencePrecision Precision { get; set; } = RenalGrpc.Engine.Inference.InferencePrecision.Auto;
 
     public static readonly Dictionary<string, string> SwitchMappings = new()
     {
