@@ -61,14 +61,14 @@ internal sealed class EngineBenchmark : IBenchmark
         double generateSeconds = generate.Elapsed.TotalSeconds;
         runs.Add(Measure(analyzer, realistic, "realistic", cancellationToken));
 
-        // The same study with stage 1 on the whole field of view, as before the body crop.
-        using (var wholeField = new StudyAnalyzer(model, new StudyAnalyzerSettings { BodyCrop = null }))
+        // The same study with stage 1 on the whole field of view of every phase, as before session 9.
+        using (var wholeField = new StudyAnalyzer(model, new StudyAnalyzerSettings { BodyCrop = null, KidneySearchMarginMm = null }))
         {
             runs.Add(Measure(wholeField, realistic, "realistic, whole field", cancellationToken));
         }
         PrintStages(runs);
         PrintMemory(runs, generateSeconds);
-        BodyCropComparison.Measure(model, realistic.Phases["P"], analyzer.TileStep ?? metadata.TileStep, cancellationToken);
+        BodyCropComparison.Measure(model, realistic.Phases, analyzer.TileStep ?? metadata.TileStep, analyzer.Settings.KidneySearchMarginMm ?? 50, cancellationToken);
 
         var (windows, agreements) = MeasureSlidingWindow(model, realistic.Phases["P"], cancellationToken);
         realistic = null;

@@ -25,8 +25,10 @@ public interface IPhaseSegmenter
     /// <param name="image">The phase's HU volume on its own grid.</param>
     /// <param name="mirrorTta">Run mirror test-time augmentation.</param>
     /// <param name="progress">Stage (Preprocessing or Segmentation) and the fraction done within it.</param>
+    /// <param name="searchRegion">Where the kidneys can be (patient space), when another phase of the study has
+    /// shown it; a segmenter may label only inside it. Null: anywhere.</param>
     PhaseSegmentation Segment(string phase, Volume image, bool mirrorTta, Action<AnalysisStage, double>? progress,
-        CancellationToken cancellationToken);
+        CancellationToken cancellationToken, PhysicalBox? searchRegion = null);
 }
 
 /// <summary>
@@ -67,14 +69,14 @@ public sealed class NetworkPhaseSegmenter : IPhaseSegmenter, IDisposable
     public double StepFraction { get; }
 
     public PhaseSegmentation Segment(string phase, Volume image, bool mirrorTta, Action<AnalysisStage, double>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, PhysicalBox? searchRegion = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         cancellationToken.ThrowIfCancellationRequested();
         using var scope = NewDisposeScope();
         var clock = Stopwatch.StartNew();
         progress?.Invoke(AnalysisStage.Preprocessing, 0);
-        var prepared = preprocessor.Run(image);
+        var prepared = preprocessor.Run(image, searchRegion);
         double preprocessingSeconds = clock.Elapsed.TotalSeconds;
         progress?.Invoke(AnalysisStage.Preprocessing, 1);
         cancellationToken.ThrowIfCancellationRequested();

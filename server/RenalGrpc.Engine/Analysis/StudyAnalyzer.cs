@@ -26,6 +26,15 @@ public sealed record StudyAnalyzerSettings
     /// <summary>Crop stage 1's input to the body (<see cref="Preprocessing.BodyCrop"/>); null: the whole field of view.</summary>
     public Preprocessing.BodyCrop? BodyCrop { get; init; } = new();
 
+    /// <summary>
+    /// Phases after the first are searched only within this distance (mm) of the box around the
+    /// kidneys and lesions the first phase showed, when it showed two kidneys (otherwise the whole
+    /// body is searched). The phases of a study are scans of one patient on one table minutes
+    /// apart: breathing moves the kidneys by one to three centimetres, not more. On a 50 cm
+    /// long scan this halves stage 1's work. Null: every phase is searched whole.
+    /// </summary>
+    public double? KidneySearchMarginMm { get; init; } = 50;
+
     /// <summary>Run the checkpoint's kidney-ROI stage when it has one (see <see cref="KidneyRoiRefinement"/>).</summary>
     public bool RoiRefinement { get; init; } = true;
 }
@@ -60,6 +69,9 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
         this.ownsModel = ownsModel;
         Settings = settings ?? new StudyAnalyzerSettings();
         Settings.Postprocessing.Validate();
+        Settings.BodyCrop?.Validate();
+        if (Settings.KidneySearchMarginMm is { } margin && !(margin >= 0 && double.IsFinite(margin)))
+            throw new ArgumentException($"kidney search margin {margin} mm must be finite and not negative");
         var metadata = model.Metadata;
         if (segmenter is null) ownSegmenter = new NetworkPhaseSegmenter(model, Settings.Precision, Settings.TileStepFraction ?? model.Metadata.TileStep, Settings.BodyCrop);
         this.segmenter = segmenter ?? ownSegmenter!;
@@ -110,12 +122,14 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
             using var scope = NewDisposeScope();
             var labels = new Dictionary<string, Volume>(StringComparer.Ordinal);
             var records = new Dictionary<string, PhaseRecord>(StringComparer.Ordinal);
+            Preprocessing.PhysicalBox? searchRegion = null;
             foreach (var phase in order)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (phaseLabels, record) = SegmentPhase(phase, phases[phase], options, progress, timings, cancellationToken);
+                var (phaseLabels, record) = SegmentPhase(phase, phases[phase], options, progress, timings, cancellationToken, searchRegion);
                 labels[phase] = phaseLabels;
                 records[phase] = record;
+                if (phase == order[0]) searchRegion = KidneySearchRegion(phaseLabels, record.Postprocessing);
             }
 
             var aligned = Align(phases, labels, reference, progress, timings, cancellationToken);
@@ -169,12 +183,19 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
         return PhaseTriplets.ContrastPhases.Prepend(PhaseTriplets.Unenhanced).Where(phases.ContainsKey).ToList();
     }
 
+    /// <summary>Where the later phases' kidneys can be: around the first phase's two kidneys (<see cref="StudyAnalyzerSettings.KidneySearchMarginMm"/>).</summary>
+    private Preprocessing.PhysicalBox? KidneySearchRegion(Volume cleanedLabels, PostprocessingRecord postprocessing) =>
+        Settings.KidneySearchMarginMm is { } margin && postprocessing.KeptKidneyMl.Count >= 2
+            ? Preprocessing.PhysicalBox.AroundForeground(cleanedLabels)?.Grown(margin)
+            : null;
+
     private (Volume Labels, PhaseRecord Record) SegmentPhase(string phase, Volume image, AnalysisOptions options,
-        IProgress<AnalysisProgress>? progress, List<StageTiming> timings, CancellationToken cancellationToken)
+        IProgress<AnalysisProgress>? progress, List<StageTiming> timings, CancellationToken cancellationToken,
+        Preprocessing.PhysicalBox? searchRegion)
     {
         var clock = Stopwatch.StartNew();
         var segmentation = segmenter.Segment(phase, image, options.MirrorTta,
-            (stage, fraction) => progress?.Report(new AnalysisProgress(stage, fraction, phase)), cancellationToken);
+            (stage, fraction) => progress?.Report(new AnalysisProgress(stage, fraction, phase)), cancellationToken, searchRegion);
         if (segmentation.Labels.VoxelType != VoxelType.UInt8 || !segmentation.Labels.Geometry.IsSameGrid(image.Geometry))
             throw new InvalidOperationException($"the segmenter returned labels for phase {phase} that are not uint8 on the phase's grid");
         var (cleaned, postprocessing) = SegmentationPostprocessing.Apply(segmentation.Labels, Settings.Postprocessing);

@@ -3,7 +3,42 @@ using RenalGrpc.Imaging;
 namespace RenalGrpc.Engine.Preprocessing;
 
 /// <summary>First voxel and size, per tensor axis (z, y, x), of a box inside an image.</summary>
-public sealed record CropBox(int[] Start, int[] Count);
+public sealed record CropBox(int[] Start, int[] Count)
+{
+    /// <summary>The voxels in both boxes; null when they do not overlap.</summary>
+    public CropBox? Intersect(CropBox other)
+    {
+        var start = new int[3];
+        var count = new int[3];
+        for (int a = 0; a < 3; a++)
+        {
+            start[a] = Math.Max(Start[a], other.Start[a]);
+            count[a] = Math.Min(Start[a] + Count[a], other.Start[a] + other.Count[a]) - start[a];
+            if (count[a] <= 0) return null;
+        }
+        return new CropBox(start, count);
+    }
+
+    /// <summary>
+    /// The box grown about its centre to at least <paramref name="minimum"/> voxels per axis, kept
+    /// inside an image of <paramref name="shape"/> (an axis shorter than the minimum is taken whole):
+    /// the network then sees real surroundings instead of padding.
+    /// </summary>
+    public CropBox GrownTo(int[] minimum, int[] shape)
+    {
+        var start = (int[])Start.Clone();
+        var count = (int[])Count.Clone();
+        for (int a = 0; a < 3; a++)
+        {
+            int wanted = Math.Min(shape[a], Math.Max(count[a], minimum[a]));
+            if (wanted == count[a]) continue;
+            int first = start[a] - (wanted - count[a]) / 2;
+            start[a] = Math.Clamp(first, 0, shape[a] - wanted);
+            count[a] = wanted;
+        }
+        return new CropBox(start, count);
+    }
+}
 
 /// <summary>
 /// Cropping the network input to the body, as nnU-Net crops to the non-zero region: after the

@@ -48,7 +48,10 @@ public sealed class PhasePreprocessor
     public int[] MinimumShape { get; }
 
     /// <summary>A 1 x Z x Y x X float32 tensor (the caller disposes it) and the record.</summary>
-    public PreprocessedPhase Run(Volume volume)
+    /// <param name="volume">The phase image (HU).</param>
+    /// <param name="searchRegion">Where to look (patient space), e.g. around the kidneys another phase of the
+    /// study found; the input is cut to it (and to the body). Null: the whole body.</param>
+    public PreprocessedPhase Run(Volume volume, PhysicalBox? searchRegion = null)
     {
         ArgumentNullException.ThrowIfNull(volume);
         // Clip and z-score BEFORE resampling, as nnU-Net does: interpolating raw HU would let
@@ -67,9 +70,17 @@ public sealed class PhasePreprocessor
         var shape = new[] { size.K, size.J, size.I };
         var cropStart = new int[3];
         var cropped = resampled.Geometry;
-        if (BodyCrop is not null
-            && BodyCrop.Find(values, shape, padValue, BodyCrop.MarginVoxels(resampled.Geometry.Spacing)) is { } box
-            && !box.Count.SequenceEqual(shape))
+        var box = BodyCrop is null ? null : BodyCrop.Find(values, shape, padValue, BodyCrop.MarginVoxels(resampled.Geometry.Spacing));
+        PhysicalBox? appliedRegion = null;
+        // A search region that misses the field of view or the body is ignored: the whole body is searched.
+        if (searchRegion?.InGrid(resampled.Geometry, shape) is { } regionBox
+            && (box is null ? regionBox : box.Intersect(regionBox)) is { } limited)
+        {
+            box = limited;
+            appliedRegion = searchRegion;
+        }
+        box = box?.GrownTo(MinimumShape, shape);
+        if (box is not null && !box.Count.SequenceEqual(shape))
         {
             values = BodyCrop.Extract(values, shape, box);
             cropStart = box.Start;
@@ -100,7 +111,7 @@ public sealed class PhasePreprocessor
             image = paddedImage;
         }
         var record = new PreprocessingRecord(volume.Geometry, ModelSpacing, resampled.Geometry, cropStart, cropped, padBefore, padAfter,
-            modelGrid, Normalization, padValue);
+            modelGrid, Normalization, padValue, appliedRegion);
         return new PreprocessedPhase(image, record);
     }
 

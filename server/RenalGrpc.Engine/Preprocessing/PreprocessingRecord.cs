@@ -34,12 +34,13 @@ public sealed record IntensityNormalization(double ClipMin, double ClipMax, doub
 /// <param name="ModelSpacing">Requested spacing (i, j, k) in mm.</param>
 /// <param name="Resampled">Grid after resampling (same field of view; actual spacing may differ slightly from the request).</param>
 /// <param name="CropStart">First voxel (z, y, x) of <see cref="Resampled"/> kept by the body crop (zeros when nothing was cropped).</param>
-/// <param name="Cropped">The part of <see cref="Resampled"/> handed on: the body's bounding box plus a margin, or all of it.</param>
+/// <param name="Cropped">The part of <see cref="Resampled"/> handed on: the body's bounding box plus a margin (within the search region, if any; grown to the minimum shape inside the image), or all of it.</param>
 /// <param name="PadBefore">Voxels added before the start of each axis (z, y, x).</param>
 /// <param name="PadAfter">Voxels added after the end of each axis (z, y, x).</param>
 /// <param name="ModelGrid">The grid of the tensor handed to the network: the cropped grid grown by the padding.</param>
 /// <param name="Normalization">Clip window and z-score applied.</param>
 /// <param name="PadValue">Normalised value written into padded voxels.</param>
+/// <param name="SearchRegion">The patient-space box the crop was limited to (besides the body), or null.</param>
 public sealed record PreprocessingRecord(
     Geometry Original,
     Vec3 ModelSpacing,
@@ -50,7 +51,8 @@ public sealed record PreprocessingRecord(
     int[] PadAfter,
     Geometry ModelGrid,
     IntensityNormalization Normalization,
-    float PadValue)
+    float PadValue,
+    PhysicalBox? SearchRegion = null)
 {
     public bool WasResampled => !Original.IsSameGrid(Resampled);
 

@@ -15,10 +15,14 @@ internal sealed record PhantomStudy(CaseSpec Spec, IReadOnlyDictionary<string, V
 /// <summary>Stage 1 replaced by the case's ground truth, so alignment and diagnosis can be checked against it.</summary>
 internal sealed class TruthSegmenter(IReadOnlyDictionary<string, Volume> truth) : IPhaseSegmenter
 {
+    /// <summary>The search region each phase was given, in the order they were segmented.</summary>
+    public List<(string Phase, Engine.Preprocessing.PhysicalBox? Region)> SearchRegions { get; } = [];
+
     public PhaseSegmentation Segment(string phase, Volume image, bool mirrorTta, Action<AnalysisStage, double>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Engine.Preprocessing.PhysicalBox? searchRegion = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        SearchRegions.Add((phase, searchRegion));
         progress?.Invoke(AnalysisStage.Segmentation, 1);
         return new PhaseSegmentation(truth[phase], null, 0);
     }

@@ -21,7 +21,7 @@ public sealed class LocalLesionSegmentationTests : IDisposable
     {
         public List<GridSize> Asked { get; } = [];
 
-        public PhaseSegmentation Segment(string phase, Volume image, bool mirrorTta, Action<AnalysisStage, double>? progress, CancellationToken cancellationToken)
+        public PhaseSegmentation Segment(string phase, Volume image, bool mirrorTta, Action<AnalysisStage, double>? progress, CancellationToken cancellationToken, RenalGrpc.Engine.Preprocessing.PhysicalBox? searchRegion = null)
         {
             Asked.Add(image.Size);
             return new PhaseSegmentation(LabelResampler.Resample(truth, image.Geometry), null, 0);

@@ -136,7 +136,7 @@ public sealed class FakeStudyAnalyzer : IStudyAnalyzer
 
     private sealed class ThresholdSegmenter : IPhaseSegmenter
     {
-        public PhaseSegmentation Segment(string phase, Volume image, bool mirrorTta, Action<AnalysisStage, double>? progress, CancellationToken cancellationToken) =>
+        public PhaseSegmentation Segment(string phase, Volume image, bool mirrorTta, Action<AnalysisStage, double>? progress, CancellationToken cancellationToken, RenalGrpc.Engine.Preprocessing.PhysicalBox? searchRegion = null) =>
             new(FakeStudyAnalyzer.Segment(image), null, 0);
     }
 
