@@ -31,7 +31,8 @@ public sealed record StudyAnalyzerSettings
     /// kidneys and lesions the first phase showed, when it showed two kidneys (otherwise the whole
     /// body is searched). The phases of a study are scans of one patient on one table minutes
     /// apart: breathing moves the kidneys by one to three centimetres, not more. On a 50 cm
-    /// long scan this halves stage 1's work. Null: every phase is searched whole.
+    /// long scan this halves stage 1's work. A phase that shows fewer than two kidneys inside the
+    /// region is searched again whole. Null: every phase is searched whole.
     /// </summary>
     public double? KidneySearchMarginMm { get; init; } = 50;
 
@@ -126,7 +127,19 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
             foreach (var phase in order)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                int firstTiming = timings.Count;
                 var (phaseLabels, record) = SegmentPhase(phase, phases[phase], options, progress, timings, cancellationToken, searchRegion);
+                if (searchRegion is not null && record.Postprocessing.KeptKidneyMl.Count < 2)
+                {
+                    // Two kidneys in the first phase and not here: this phase may lie elsewhere (another
+                    // table position, another frame of reference), so it is searched whole after all,
+                    // and the report shows the time of both passes as the phase's time.
+                    (phaseLabels, record) = SegmentPhase(phase, phases[phase], options, progress, timings, cancellationToken, null);
+                    var both = timings.Skip(firstTiming).GroupBy(t => t.Stage)
+                        .Select(g => new StageTiming(g.Key, phase, g.Sum(t => t.Seconds))).ToList();
+                    timings.RemoveRange(firstTiming, timings.Count - firstTiming);
+                    timings.AddRange(both);
+                }
                 labels[phase] = phaseLabels;
                 records[phase] = record;
                 if (phase == order[0]) searchRegion = KidneySearchRegion(phaseLabels, record.Postprocessing);

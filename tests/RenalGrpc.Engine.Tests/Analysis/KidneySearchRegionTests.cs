@@ -22,7 +22,10 @@ public sealed class KidneySearchRegionTests : IDisposable
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 
-    private List<(string Phase, PhysicalBox? Region)> Regions(IReadOnlyDictionary<string, Volume> truth, double? margin)
+    private List<(string Phase, PhysicalBox? Region)> Regions(IReadOnlyDictionary<string, Volume> truth, double? margin) =>
+        Analyze(truth, margin).Regions;
+
+    private (List<(string Phase, PhysicalBox? Region)> Regions, StudyAnalysis Result) Analyze(IReadOnlyDictionary<string, Volume> truth, double? margin)
     {
         var segmenter = new TruthSegmenter(truth);
         using var analyzer = StudyAnalyzer.Load(folder, new StudyAnalyzerSettings
@@ -31,8 +34,34 @@ public sealed class KidneySearchRegionTests : IDisposable
             RoiRefinement = false,
             Alignment = new AlignmentOptions { Registration = new MaskRegistrationOptions { Steps = 2 } },
         }, segmenter);
-        analyzer.Analyze(AnalysisFixture.TinyStudy.Images, new AnalysisOptions(), null, CancellationToken.None);
-        return segmenter.SearchRegions;
+        var result = analyzer.Analyze(AnalysisFixture.TinyStudy.Images, new AnalysisOptions(), null, CancellationToken.None);
+        return (segmenter.SearchRegions, result);
+    }
+
+    /// <summary>The labels with every foreground component but the largest erased: one kidney.</summary>
+    private static Volume OneKidney(Volume labels)
+    {
+        var components = ConnectedComponents.Label(labels, v => v > 0, Connectivity.TwentySix);
+        int largest = components.LabelsBySize()[0];
+        var voxels = labels.Voxels<byte>().ToArray();
+        for (int v = 0; v < voxels.Length; v++) if (components.Labels[v] != largest) voxels[v] = 0;
+        return new Volume(labels.Geometry, VoxelType.UInt8, voxels);
+    }
+
+    [Fact]
+    public void A_later_phase_without_two_kidneys_in_the_region_is_searched_again_whole()
+    {
+        var truth = new Dictionary<string, Volume>(AnalysisFixture.TinyStudy.Truth);
+        truth["A"] = OneKidney(truth["A"]);
+        var (regions, result) = Analyze(truth, 50);
+        Assert.Equal(new[] { "N", "A", "A", "P", "D" }, regions.Select(r => r.Phase));
+        Assert.Null(regions[0].Region);
+        Assert.NotNull(regions[1].Region);
+        Assert.Null(regions[2].Region);
+        Assert.NotNull(regions[3].Region);
+        // One segmentation timing per phase: the two passes of A count as A's time.
+        Assert.Single(result.Timings, t => t.Stage == AnalysisStage.Segmentation && t.Phase == "A");
+        Assert.Single(result.Timings, t => t.Stage == AnalysisStage.Preprocessing && t.Phase == "A");
     }
 
     [Fact]
@@ -66,12 +95,7 @@ public sealed class KidneySearchRegionTests : IDisposable
         Assert.All(Regions(truth, null), r => Assert.Null(r.Region));
 
         // The first phase shows one kidney (the other one missed): no region for anyone.
-        var n = truth["N"];
-        var components = ConnectedComponents.Label(n, v => v > 0, Connectivity.TwentySix);
-        int largest = components.LabelsBySize()[0];
-        var oneKidney = n.Voxels<byte>().ToArray();
-        for (int v = 0; v < oneKidney.Length; v++) if (components.Labels[v] != largest) oneKidney[v] = 0;
-        var changed = new Dictionary<string, Volume>(truth) { ["N"] = new Volume(n.Geometry, VoxelType.UInt8, oneKidney) };
+        var changed = new Dictionary<string, Volume>(truth) { ["N"] = OneKidney(truth["N"]) };
         Assert.All(Regions(changed, 50), r => Assert.Null(r.Region));
 
         Assert.Throws<ArgumentException>(() => StudyAnalyzer.Load(folder, new StudyAnalyzerSettings { KidneySearchMarginMm = -1 }));
