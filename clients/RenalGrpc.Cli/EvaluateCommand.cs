@@ -20,24 +20,28 @@ internal sealed class EvaluateCommand(IAnalyzerLoader localLoader) : ICliCommand
     public string Name => "evaluate";
     public string Summary => "score a model (local or on a server) on a labelled dataset folder";
     public string Usage => """
-        usage: renal evaluate --data DIR (--model MODEL | --server URL [--token T]) [--report eval.json]
+        usage: renal evaluate --data DIR (--model MODEL [--whole-field] | --server URL [--token T]) [--report eval.json]
           --data DIR       dataset in the DATASET.md layout (ground truth per phase, subtype in case.json) or KiTS23
           --model MODEL    checkpoint folder analysed in-process
+          --whole-field    stage 1 on every phase's whole field of view (no body crop, no kidney search region)
           --server URL     analyse through a running server instead (upload + Analyze per case)
           --report FILE    per-case and summary figures as JSON
         Prints per case: Dice kidney+masses and tumor, lesions found; then mean Dice, lesion recall and
         precision, one-vs-rest AUC per subtype, macro AUC, benign-vs-malignant AUC and the confusion matrix.
         """;
-    public IReadOnlySet<string> Switches { get; } = new HashSet<string>();
+    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "--whole-field" };
 
     public async Task<int> RunAsync(CliArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         string data = args.Required("--data");
         string? model = args.Value("--model");
         string? report = args.Value("--report");
+        bool wholeField = args.Flag("--whole-field");
         RenalClientOptions? server = null;
         if (model is null) server = ServerConnection.Parse(args);
         else if (args.Value("--server") is not null) throw new CliUsageException("give --model or --server, not both");
+        if (wholeField && server is not null) throw new CliUsageException("--whole-field needs --model (a server runs its own settings)");
+        if (wholeField && localLoader is not CheckpointAnalyzerLoader) throw new CliUsageException("--whole-field needs a checkpoint model");
         args.EnsureAllConsumed(maxPositionals: 0);
         if (!Directory.Exists(data)) throw new CliUsageException($"--data {data}: no such folder");
 
@@ -47,7 +51,8 @@ internal sealed class EvaluateCommand(IAnalyzerLoader localLoader) : ICliCommand
             LoadedAnalyzer loaded;
             try
             {
-                loaded = localLoader.Load(ModelLocation.Resolve(model), cancellationToken);
+                var loader = wholeField ? ((CheckpointAnalyzerLoader)localLoader).WithWholeField() : localLoader;
+                loaded = loader.Load(ModelLocation.Resolve(model), cancellationToken);
             }
             catch (ModelLoadException e)
             {

@@ -11,8 +11,15 @@ namespace RenalGrpc.Serving;
 /// its reason.
 /// </summary>
 /// <param name="precision">Number format of stage 1's forward passes (<see cref="StudyAnalyzerSettings.Precision"/>).</param>
-public sealed class CheckpointAnalyzerLoader(InferencePrecision precision = InferencePrecision.Auto) : IAnalyzerLoader
+/// <param name="settings">The other pipeline tunables; defaults when null.</param>
+public sealed class CheckpointAnalyzerLoader(InferencePrecision precision = InferencePrecision.Auto, StudyAnalyzerSettings? settings = null) : IAnalyzerLoader
 {
+    /// <summary>What every loaded analyzer runs with.</summary>
+    public StudyAnalyzerSettings Settings { get; } = (settings ?? new StudyAnalyzerSettings()) with { Precision = precision };
+
+    /// <summary>The same loader with stage 1 on every phase's whole field of view (no body crop, no kidney search region).</summary>
+    public CheckpointAnalyzerLoader WithWholeField() =>
+        new(precision, Settings with { BodyCrop = null, KidneySearchMarginMm = null });
 
     public LoadedAnalyzer Load(string modelPath, CancellationToken cancellationToken)
     {
@@ -29,7 +36,7 @@ public sealed class CheckpointAnalyzerLoader(InferencePrecision precision = Infe
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            return new LoadedAnalyzer(StudyAnalyzer.Load(modelPath, new StudyAnalyzerSettings { Precision = precision }), IdentityOf(modelPath, metadata));
+            return new LoadedAnalyzer(StudyAnalyzer.Load(modelPath, Settings), IdentityOf(modelPath, metadata));
         }
         catch (ModelCheckpointException e)
         {
