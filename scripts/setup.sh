@@ -8,8 +8,10 @@ APT_PACKAGES=(
   libgdcm-cil             # DICOM decoding (GDCM C# bindings)
   dcmtk                   # independent DICOM cross-checks in tests
   python3-numpy python3-nibabel python3-pydicom python3-scipy   # reference libraries for tests and benchmarks
+  python3-pil             # pydicom's JPEG 2000 decoder (the DICOM reference tests compare with it)
   python3-grpcio python3-protobuf python3-pytest                # Python client and its tests
   protobuf-compiler protobuf-compiler-grpc                      # Python stub generation
+  libprotobuf-dev                                               # google/protobuf/*.proto (well-known types) for protoc
   fonts-dejavu-core                                             # captions in `renal preview`
   python3-zstandard python3-lz4                                 # optional compressed uploads (Python client tests)
   libinsighttoolkit5-dev                                        # ITK reads back our NIfTI/NRRD files in tests

@@ -133,8 +133,9 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
                 {
                     // Two kidneys in the first phase and not here: this phase may lie elsewhere (another
                     // table position, another frame of reference), so it is searched whole after all,
-                    // and the report shows the time of both passes as the phase's time.
-                    (phaseLabels, record) = SegmentPhase(phase, phases[phase], options, progress, timings, cancellationToken, null);
+                    // and the report shows the time of both passes as the phase's time. The second
+                    // pass reports no progress: the phase already said it was done, and a bar must not go back.
+                    (phaseLabels, record) = SegmentPhase(phase, phases[phase], options, null, timings, cancellationToken, null);
                     var both = timings.Skip(firstTiming).GroupBy(t => t.Stage)
                         .Select(g => new StageTiming(g.Key, phase, g.Sum(t => t.Seconds))).ToList();
                     timings.RemoveRange(firstTiming, timings.Count - firstTiming);
