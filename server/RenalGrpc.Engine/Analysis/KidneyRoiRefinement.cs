@@ -53,9 +53,11 @@ public static class KidneyRoiRefinement
         {
             cancellationToken.ThrowIfCancellationRequested();
             var tumor = TumorProbability(network, options, normalization, aligned, crop);
-            MarkOnReference(tumor, crop, grid, labels.Buffer, reach, proposed, options.TumorProbability, claimBackground: options.MinKidneyShare > 0);
+            MarkOnReference(tumor, crop, grid, labels.Buffer, reach, proposed, options.TumorProbability, claimBackground: options.MinKidneyShare > 0,
+                includeTumor: options.GrowStageOneTumors);
         }
-        var (result, added, relabelled, dropped) = KeepLargeEnough(labels, reach, proposed, options.MinLesionMl, options.MinKidneyShare, connectivity);
+        var (result, added, relabelled, dropped) = KeepLargeEnough(labels, reach, proposed, options.MinLesionMl, options.MinKidneyShare,
+            options.GrowStageOneTumors, connectivity);
         return (result, new RefinementRecord(crops.Count, added, relabelled, dropped, null, filled));
     }
 
@@ -181,11 +183,11 @@ public static class KidneyRoiRefinement
 
     /// <summary>
     /// Marks (in <paramref name="proposed"/>, indexed inside <paramref name="reach"/>) the voxels stage 1
-    /// called kidney (and background, when <paramref name="claimBackground"/>) where the tumor
-    /// probability reaches the threshold.
+    /// called kidney (and background, when <paramref name="claimBackground"/>; and tumor, when
+    /// <paramref name="includeTumor"/>) where the tumor probability reaches the threshold.
     /// </summary>
     private static void MarkOnReference(float[] tumorProbability, Geometry crop, Geometry reference, byte[] labels, VoxelBounds reach,
-        byte[] proposed, double threshold, bool claimBackground)
+        byte[] proposed, double threshold, bool claimBackground, bool includeTumor)
     {
         var own = ReachOnReference(crop, reference);
         if (own.IsEmpty) return;
@@ -199,27 +201,35 @@ public static class KidneyRoiRefinement
                 {
                     if (probability[n] < threshold) continue;
                     var label = labels[size.Index(i + own.I0, j + own.J0, k + own.K0)];
-                    if (label != Kidney && !(claimBackground && label == Background)) continue;
+                    if (label != Kidney && !(claimBackground && label == Background) && !(includeTumor && label == Tumor)) continue;
                     proposed[sub.Index(i + own.I0 - reach.I0, j + own.J0 - reach.J0, k + own.K0 - reach.K0)] = 1;
                 }
     }
 
+    /// <param name="growTumors">Stage-1 tumor voxels are in the proposals and count as anchor like kidney; a
+    /// component holding some is a grown lesion, not an added one.</param>
     private static (Volume Labels, int Added, long Relabelled, int Dropped) KeepLargeEnough(Volume labels, VoxelBounds reach, byte[] proposed,
-        double minMl, double minKidneyShare, Connectivity connectivity)
+        double minMl, double minKidneyShare, bool growTumors, Connectivity connectivity)
     {
         var sub = SizeOf(reach);
         var components = ConnectedComponents.Label(proposed, sub, connectivity);
         if (components.ComponentCount == 0) return (labels, 0, 0, 0);
-        var onKidney = CountOnKidney(components.Labels, components.ComponentCount, labels, reach);
+        var onKidney = CountOn(components.Labels, components.ComponentCount, labels, reach, Kidney);
+        var onTumor = growTumors ? CountOn(components.Labels, components.ComponentCount, labels, reach, Tumor) : new long[components.ComponentCount + 1];
         var keep = new bool[components.ComponentCount + 1];
-        int added = 0, dropped = 0;
+        int added = 0, kept = 0, dropped = 0;
         for (int c = 1; c <= components.ComponentCount; c++)
         {
             long voxels = components.VoxelCount(c);
-            keep[c] = voxels * labels.Geometry.VoxelVolumeMl >= minMl && onKidney[c] >= minKidneyShare * voxels;
-            if (keep[c]) added++; else dropped++;
+            keep[c] = voxels * labels.Geometry.VoxelVolumeMl >= minMl && onKidney[c] + onTumor[c] >= minKidneyShare * voxels;
+            if (!keep[c]) dropped++;
+            else
+            {
+                kept++;
+                if (onTumor[c] == 0) added++;
+            }
         }
-        if (added == 0) return (labels, 0, 0, dropped);
+        if (kept == 0) return (labels, 0, 0, dropped);
         var result = (byte[])labels.Buffer.Clone();
         long relabelled = 0;
         var ids = components.Labels;
@@ -229,14 +239,16 @@ public static class KidneyRoiRefinement
                 for (int i = 0; i < sub.I; i++, n++)
                 {
                     if (ids[n] == 0 || !keep[ids[n]]) continue;
-                    result[size.Index(i + reach.I0, j + reach.J0, k + reach.K0)] = Tumor;
+                    long at = size.Index(i + reach.I0, j + reach.J0, k + reach.K0);
+                    if (result[at] == Tumor) continue;
+                    result[at] = Tumor;
                     relabelled++;
                 }
         return (new Volume(labels.Geometry, VoxelType.UInt8, result), added, relabelled, dropped);
     }
 
-    /// <summary>Per component (index = component id), how many of its voxels stage 1 called kidney.</summary>
-    private static long[] CountOnKidney(int[] ids, int count, Volume labels, VoxelBounds reach)
+    /// <summary>Per component (index = component id), how many of its voxels stage 1 gave <paramref name="label"/>.</summary>
+    private static long[] CountOn(int[] ids, int count, Volume labels, VoxelBounds reach, byte label)
     {
         var onKidney = new long[count + 1];
         var sub = SizeOf(reach);
@@ -244,7 +256,7 @@ public static class KidneyRoiRefinement
         for (int k = 0, n = 0; k < sub.K; k++)
             for (int j = 0; j < sub.J; j++)
                 for (int i = 0; i < sub.I; i++, n++)
-                    if (ids[n] != 0 && labels.Buffer[size.Index(i + reach.I0, j + reach.J0, k + reach.K0)] == Kidney) onKidney[ids[n]]++;
+                    if (ids[n] != 0 && labels.Buffer[size.Index(i + reach.I0, j + reach.J0, k + reach.K0)] == label) onKidney[ids[n]]++;
         return onKidney;
     }
 }

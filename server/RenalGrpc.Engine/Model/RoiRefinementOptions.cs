@@ -40,6 +40,14 @@ public sealed record RoiRefinementOptions
     public double MinKidneyShare { get; init; }
 
     /// <summary>
+    /// Let stage-1 tumor voxels the network agrees on join the proposals and count as anchor like
+    /// kidney: the tumor voxels the network adds around a tumor stage 1 found (on its rim, often
+    /// on background) then grow that tumor instead of being dropped as unanchored fragments. Off: as
+    /// up to 0.4.3.
+    /// </summary>
+    public bool GrowStageOneTumors { get; init; }
+
+    /// <summary>
     /// Average the probabilities with those of the left-right mirrored box (the network was trained
     /// with that mirroring; other axes were not mirrored in training, so they are not offered).
     /// </summary>

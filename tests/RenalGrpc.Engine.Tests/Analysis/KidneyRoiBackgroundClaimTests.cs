@@ -33,13 +33,13 @@ public sealed class KidneyRoiBackgroundClaimTests
         return labels;
     }
 
-    private static (byte[] Before, byte[] After, RefinementRecord Record) Run(double minKidneyShare)
+    private static (byte[] Before, byte[] After, RefinementRecord Record) Run(double minKidneyShare, bool growTumors = false)
     {
         using var net = KidneyRoiRefinementTests.ConstantNetwork(label: 2);
         var labels = Labels();
         var study = new AlignedStudy("P", Reference, new[] { "N", "A", "P", "D" }.ToDictionary(p => p,
             p => Volume.FromVoxels<float>(Reference, new float[Reference.VoxelCount])), Array.Empty<PhaseAlignment>());
-        var options = KidneyRoiRefinementTests.Options with { MinKidneyShare = minKidneyShare, MinKidneyMl = 5 };
+        var options = KidneyRoiRefinementTests.Options with { MinKidneyShare = minKidneyShare, MinKidneyMl = 5, GrowStageOneTumors = growTumors };
         var (after, record) = KidneyRoiRefinement.Apply(net, options, IntensityNormalization.Paper, ModelSpacing, study, labels,
             Connectivity.Six, CancellationToken.None);
         return (labels.Voxels<byte>().ToArray(), after.Voxels<byte>().ToArray(), record);
@@ -92,6 +92,28 @@ public sealed class KidneyRoiBackgroundClaimTests
 
         Assert.Equal(before, after);
         Assert.Equal((0, 1), (record.LesionsAdded, record.ProposalsDropped));
+    }
+
+    [Fact]
+    public void GrowingStageOneTumors_CountsTheirVoxelsAsAnchorAndTheLesionAsGrownNotAdded()
+    {
+        var (before, plain, plainRecord) = Run(minKidneyShare: 0.05);
+        var (_, grown, grownRecord) = Run(minKidneyShare: 0.05, growTumors: true);
+        Assert.Equal(plain, grown); // the same voxels become tumor; stage 1's tumor stays tumor
+        Assert.Equal((1, 0), (plainRecord.LesionsAdded, plainRecord.ProposalsDropped));
+        Assert.Equal((0, 0), (grownRecord.LesionsAdded, grownRecord.ProposalsDropped)); // it holds stage 1's tumor: grown, not added
+        Assert.Equal(plainRecord.VoxelsRelabelled, grownRecord.VoxelsRelabelled);
+
+        // A share the kidney alone (405 voxels) misses and kidney + stage-1 tumor (405 + 18) reaches.
+        const long tumorVoxels = 2 * 3 * 3;
+        long component = plainRecord.VoxelsRelabelled + tumorVoxels;
+        double share = (405 + tumorVoxels / 2.0) / component;
+        var (_, off, offRecord) = Run(share);
+        var (_, on, onRecord) = Run(share, growTumors: true);
+        Assert.Equal(before, off);
+        Assert.Equal((0, 1), (offRecord.LesionsAdded, offRecord.ProposalsDropped));
+        Assert.Equal(plain, on);
+        Assert.Equal(0, onRecord.ProposalsDropped);
     }
 
     [Fact]
