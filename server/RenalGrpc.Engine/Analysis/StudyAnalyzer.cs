@@ -121,30 +121,7 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
         try
         {
             using var scope = NewDisposeScope();
-            var labels = new Dictionary<string, Volume>(StringComparer.Ordinal);
-            var records = new Dictionary<string, PhaseRecord>(StringComparer.Ordinal);
-            Preprocessing.PhysicalBox? searchRegion = null;
-            foreach (var phase in order)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                int firstTiming = timings.Count;
-                var (phaseLabels, record) = SegmentPhase(phase, phases[phase], options, progress, timings, cancellationToken, searchRegion);
-                if (searchRegion is not null && record.Postprocessing.KeptKidneyMl.Count < 2)
-                {
-                    // Two kidneys in the first phase and not here: this phase may lie elsewhere (another
-                    // table position, another frame of reference), so it is searched whole after all,
-                    // and the report shows the time of both passes as the phase's time. The second
-                    // pass reports no progress: the phase already said it was done, and a bar must not go back.
-                    (phaseLabels, record) = SegmentPhase(phase, phases[phase], options, null, timings, cancellationToken, null);
-                    var both = timings.Skip(firstTiming).GroupBy(t => t.Stage)
-                        .Select(g => new StageTiming(g.Key, phase, g.Sum(t => t.Seconds))).ToList();
-                    timings.RemoveRange(firstTiming, timings.Count - firstTiming);
-                    timings.AddRange(both);
-                }
-                labels[phase] = phaseLabels;
-                records[phase] = record;
-                if (phase == order[0]) searchRegion = KidneySearchRegion(phaseLabels, record.Postprocessing);
-            }
+            var (labels, records) = SegmentPhases(order, phases, options, progress, timings, cancellationToken);
 
             var aligned = Align(phases, labels, reference, progress, timings, cancellationToken);
             var (referenceLabels, refinement) = Refine(aligned, labels[reference], timings, progress, cancellationToken);
@@ -195,6 +172,41 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
             if (volume is null) throw new ArgumentException($"phase {phase} has no image");
         }
         return PhaseTriplets.ContrastPhases.Prepend(PhaseTriplets.Unenhanced).Where(phases.ContainsKey).ToList();
+    }
+
+    /// <summary>
+    /// Stage 1 and post-processing on every phase in <paramref name="order"/>; the phases after the
+    /// first are searched around the first one's kidneys (<see cref="StudyAnalyzerSettings.KidneySearchMarginMm"/>).
+    /// </summary>
+    private (Dictionary<string, Volume> Labels, Dictionary<string, PhaseRecord> Records) SegmentPhases(List<string> order,
+        IReadOnlyDictionary<string, Volume> phases, AnalysisOptions options, IProgress<AnalysisProgress>? progress,
+        List<StageTiming> timings, CancellationToken cancellationToken)
+    {
+        var labels = new Dictionary<string, Volume>(StringComparer.Ordinal);
+        var records = new Dictionary<string, PhaseRecord>(StringComparer.Ordinal);
+        Preprocessing.PhysicalBox? searchRegion = null;
+        foreach (var phase in order)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int firstTiming = timings.Count;
+            var (phaseLabels, record) = SegmentPhase(phase, phases[phase], options, progress, timings, cancellationToken, searchRegion);
+            if (searchRegion is not null && record.Postprocessing.KeptKidneyMl.Count < 2)
+            {
+                // Two kidneys in the first phase and not here: this phase may lie elsewhere (another
+                // table position, another frame of reference), so it is searched whole after all,
+                // and the report shows the time of both passes as the phase's time. The second
+                // pass reports no progress: the phase already said it was done, and a bar must not go back.
+                (phaseLabels, record) = SegmentPhase(phase, phases[phase], options, null, timings, cancellationToken, null);
+                var both = timings.Skip(firstTiming).GroupBy(t => t.Stage)
+                    .Select(g => new StageTiming(g.Key, phase, g.Sum(t => t.Seconds))).ToList();
+                timings.RemoveRange(firstTiming, timings.Count - firstTiming);
+                timings.AddRange(both);
+            }
+            labels[phase] = phaseLabels;
+            records[phase] = record;
+            if (phase == order[0]) searchRegion = KidneySearchRegion(phaseLabels, record.Postprocessing);
+        }
+        return (labels, records);
     }
 
     /// <summary>Where the later phases' kidneys can be: around the first phase's two kidneys (<see cref="StudyAnalyzerSettings.KidneySearchMarginMm"/>).</summary>
