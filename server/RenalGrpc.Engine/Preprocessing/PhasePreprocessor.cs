@@ -13,9 +13,10 @@ public sealed record PreprocessedPhase(Tensor Image, PreprocessingRecord Record)
 
 /// <summary>
 /// Turns a CT phase volume into network input: clip + z-score, trilinear resampling of the whole
-/// field of view to the model spacing, optionally a crop to the body (<see cref="BodyCrop"/>),
-/// and padding up to a minimum shape (the tile) so the sliding window never pads with a value
-/// the network never saw.
+/// field of view to the model spacing, optionally a crop to the body (<see cref="BodyCrop"/>) and
+/// to a search region in patient space (a crop smaller than the minimum shape grows to it inside
+/// the image), and padding up to the minimum shape (the tile) where the image itself is smaller,
+/// so the sliding window never pads with a value the network never saw.
 /// </summary>
 public sealed class PhasePreprocessor
 {
