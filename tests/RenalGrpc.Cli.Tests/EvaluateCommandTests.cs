@@ -5,7 +5,7 @@ using RenalGrpc.Serving;
 
 namespace RenalGrpc.Cli.Tests;
 
-/// <summary>`renal evaluate` with the shipped model on two generated studies, with and without stage 1's crops.</summary>
+/// <summary>`renal evaluate` with the shipped model on two generated studies: with and without stage 1's crops, with mirror TTA.</summary>
 public sealed class EvaluateCommandTests : IDisposable
 {
     private readonly ScratchFolder _scratch = new();
@@ -22,9 +22,9 @@ public sealed class EvaluateCommandTests : IDisposable
         var phantom = await CliRun.Of("phantom", "--out", data, "--cases", "2", "--seed", "2027", "--balance", "uniform", "--size", "64x64x24");
         Assert.True(phantom.ExitCode == 0, phantom.Stderr);
 
-        foreach (var extra in new[] { Array.Empty<string>(), new[] { "--whole-field" } })
+        foreach (var extra in new[] { Array.Empty<string>(), new[] { "--whole-field" }, new[] { "--mirror-tta" } })
         {
-            var report = _scratch.File($"eval{extra.Length}.json");
+            var report = _scratch.File($"eval{string.Concat(extra)}.json");
             var run = await CliRun.Of(["evaluate", "--data", data, "--model", ModelFolder, "--report", report, .. extra]);
             Assert.True(run.ExitCode == 0, run.Stderr);
             Assert.Contains("case_00000", run.Stdout);
@@ -37,7 +37,13 @@ public sealed class EvaluateCommandTests : IDisposable
                 double dice = c.GetProperty("diceKidneyMasses").GetDouble();
                 Assert.True(dice > 0.8, $"{string.Join(" ", extra)}: kidney+masses Dice {dice:F3}");
             }
-            Assert.Equal(2, json.RootElement.GetProperty("summary").GetProperty("cases").GetInt32());
+            var summary = json.RootElement.GetProperty("summary");
+            Assert.Equal(2, summary.GetProperty("cases").GetInt32());
+            // Every generated study has a tumor, so the size bands hold both.
+            Assert.Equal(2, summary.GetProperty("byTumorSize").EnumerateArray().Sum(b => b.GetProperty("studies").GetInt32()));
+            Assert.Contains("by largest true tumor radius", run.Stdout);
+            string model = json.RootElement.GetProperty("model").GetString()!;
+            Assert.EndsWith(extra.Length == 0 ? "(local)" : extra[0] == "--whole-field" ? "(local, whole field)" : "(local, mirror TTA)", model);
         }
 
         var refused = await CliRun.Of("evaluate", "--data", data, "--whole-field", "--server", "http://127.0.0.1:1");

@@ -10,6 +10,9 @@ namespace RenalGrpc.Training.Evaluation;
 public sealed record CaseOutcome(string ReferencePhase, Volume Labels, IReadOnlyList<double>? StudyProbabilities, double Seconds);
 
 /// <summary>One case scored against its ground truth in the reference phase's grid.</summary>
+/// <param name="LargestTumorRadiusMm">Radius of the sphere with the volume of the largest true tumor component
+/// (26-neighbour) in the reference truth; NaN without a tumor. Read from the mask, not from case.json, so
+/// that KiTS23 cases have it too.</param>
 public sealed record CaseEvaluation(
     string CaseId,
     string? TrueSubtype,
@@ -22,7 +25,8 @@ public sealed record CaseEvaluation(
     int CorrectPredictedLesions,
     IReadOnlyList<double>? StudyProbabilities,
     string PredictedSubtype,
-    double Seconds)
+    double Seconds,
+    double LargestTumorRadiusMm)
 {
     /// <summary>Scores one outcome. Lesions are connected components (26-neighbour) of labels 2 and 3 together; a lesion counts as found when any voxel overlaps.</summary>
     public static CaseEvaluation Score(string caseId, string? trueSubtype, Volume truth, CaseOutcome outcome)
@@ -42,7 +46,18 @@ public sealed record CaseEvaluation(
             ? RenalSubtypes.Names[probabilities.Select((v, n) => (v, n)).MaxBy(x => x.v).n]
             : "";
         return new CaseEvaluation(caseId, trueSubtype, outcome.ReferencePhase, kidney, tumor, trueCount, trueFound,
-            predictedCount, predictedCorrect, outcome.StudyProbabilities, subtype, outcome.Seconds);
+            predictedCount, predictedCorrect, outcome.StudyProbabilities, subtype, outcome.Seconds,
+            tumorPresent ? LargestTumorRadius(t, truth.Geometry) : double.NaN);
+    }
+
+    private static double LargestTumorRadius(byte[] labels, Geometry grid)
+    {
+        var mask = new byte[labels.Length];
+        for (int n = 0; n < labels.Length; n++) mask[n] = (byte)(labels[n] == KidneyLabels.Tumor ? 1 : 0);
+        var labeling = ConnectedComponents.Label(mask, grid.Size, Connectivity.TwentySix);
+        long voxels = labeling.VoxelCount(labeling.LabelsBySize()[0]);
+        double cubicMm = voxels * grid.Spacing.X * grid.Spacing.Y * grid.Spacing.Z;
+        return Math.Cbrt(3 * cubicMm / (4 * Math.PI));
     }
 
     /// <summary>Components of masses in <paramref name="of"/> and how many touch a mass voxel of <paramref name="other"/>.</summary>

@@ -18,7 +18,8 @@ public sealed record EvaluationSummary(
     double Accuracy,
     double MeanSecondsPerCase,
     int StudiesWithVerdict,
-    double MacroAucWithVerdict)
+    double MacroAucWithVerdict,
+    IReadOnlyList<TumorSizeStratum> ByTumorSize)
 {
     public static EvaluationSummary From(IReadOnlyList<CaseEvaluation> cases)
     {
@@ -56,7 +57,8 @@ public sealed record EvaluationSummary(
             labelled.Length == 0 ? double.NaN : (double)correct / labelled.Length,
             cases.Select(c => c.Seconds).DefaultIfEmpty(0).Average(),
             withVerdict.Length,
-            macroWithVerdict);
+            macroWithVerdict,
+            TumorSizeStratum.From(cases, TumorSizeStratum.DefaultEdgesMm));
     }
 
     /// <summary>The paper-style table: per-class AUC, then segmentation and detection, then the confusion matrix.</summary>
@@ -76,6 +78,11 @@ public sealed record EvaluationSummary(
         text.AppendLine($"{$"  with a verdict ({StudiesWithVerdict})",-28}{MacroAucWithVerdict,8:F3}");
         text.AppendLine($"{"benign vs malignant AUC",-28}{BenignVsMalignantAuc,8:F3}");
         text.AppendLine($"{"accuracy (argmax)",-28}{Accuracy,8:F3}");
+        text.AppendLine();
+        text.AppendLine($"{"by largest true tumor radius",-28}{"studies",8}{"Dice",8}{"found",10}{"false",7}{"verdict",9}");
+        foreach (var band in ByTumorSize)
+            text.AppendLine($"{"  " + band.Name,-28}{band.Studies,8}{band.MeanDiceTumor,8:F3}{$"{band.DetectedTrueLesions}/{band.TrueLesions}",10}" +
+                $"{band.FalseLesions,7}{band.StudiesWithVerdict,9}");
         text.AppendLine();
         text.AppendLine("confusion (rows truth, columns predicted; none = tumor missed): " + string.Join(" ", RenalSubtypes.Names.Append("none")));
         for (int r = 0; r < ConfusionMatrix.Length; r++)
