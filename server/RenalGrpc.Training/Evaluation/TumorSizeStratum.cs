@@ -2,8 +2,8 @@ namespace RenalGrpc.Training.Evaluation;
 
 /// <summary>
 /// The figures of the studies whose largest true tumor falls in one size band. On coarse scans the
-/// mean tumor Dice and the AUCs are decided by the smallest tumors (a 5 mm tumor at 2.6 x 2.6 x 5 mm
-/// is 12-100 voxels, and one voxel of border is a third of its Dice), so a single mean hides where
+/// mean tumor Dice and the AUCs are decided by the smallest tumors (a tumor of 5-10 mm radius at
+/// 2.6 x 2.6 x 5 mm is 12-100 voxels, and one voxel of border costs it a third of its Dice), so a single mean hides where
 /// a model stands; this is the breakdown MODEL.md reports.
 /// </summary>
 /// <param name="MinRadiusMm">Lower bound, inclusive (equivalent-sphere radius of the largest true tumor component).</param>
