@@ -29,7 +29,7 @@ internal sealed class AnalyzeCommand(IAnalyzerLoader localLoader) : ICliCommand
           --model PATH        checkpoint folder for --local (default: models/default beside renal)
           --out-seg PATH      the label map in the reference phase's grid
           --out-report PATH   the diagnosis as protobuf JSON (referencePhase, subtypeProbabilities, lesions)
-          --mirror-tta        mirror test-time augmentation (slower, slightly better)
+          --mirror-tta        mirror test-time augmentation (several times slower; see MODEL.md)
           --reference-phase P override the reference phase (default P, else A, else D, else N)
         """ + "\n" + ServerConnection.Usage;
     public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "--local", "--mirror-tta" };

@@ -25,7 +25,7 @@ internal sealed class EvaluateCommand(IAnalyzerLoader localLoader) : ICliCommand
           --model MODEL    checkpoint folder analysed in-process
           --whole-field    stage 1 on every phase's whole field of view (no body crop, no kidney search region)
           --server URL     analyse through a running server instead (upload + Analyze per case)
-          --mirror-tta     stage 1 averages the eight mirrorings of each tile (about 8x its time)
+          --mirror-tta     stage 1 averages the eight mirrorings of each tile (several times slower)
           --report FILE    per-case and summary figures as JSON
         Prints per case: Dice kidney+masses and tumor, lesions found; then mean Dice, lesion recall and
         precision, one-vs-rest AUC per subtype, macro AUC, benign-vs-malignant AUC, the same figures by the

@@ -6,7 +6,7 @@ namespace RenalGrpc.Client;
 /// <summary>What an Analyze call asks for.</summary>
 public sealed record AnalyzeOptions
 {
-    /// <summary>Mirror test-time augmentation (slower, slightly better).</summary>
+    /// <summary>Mirror test-time augmentation (several times slower; no better on the default model's validation phantoms, MODEL.md).</summary>
     public bool MirrorTta { get; init; }
 
     /// <summary>Also fetch every phase's mask in its own grid.</summary>

@@ -11,7 +11,7 @@ namespace RenalGrpc.Engine.Analysis;
 /// <summary>What one Analyze call asks for (mirrors renal.v1.AnalyzeOptions without its types).</summary>
 public sealed record AnalysisOptions
 {
-    /// <summary>Mirror test-time augmentation in the sliding window (slower, slightly better).</summary>
+    /// <summary>Mirror test-time augmentation in the sliding window (several times slower; no better on the default model's validation phantoms, MODEL.md).</summary>
     public bool MirrorTta { get; init; }
 
     /// <summary>Also keep every phase's own-grid mask in the result.</summary>
