@@ -71,7 +71,9 @@ internal sealed class EvaluateCommand(IAnalyzerLoader localLoader) : ICliCommand
                     var clock = Stopwatch.StartNew();
                     var analysis = loaded.Analyzer.Analyze(phases, new AnalysisOptions { MirrorTta = mirrorTta }, null, cancellationToken);
                     var tumor = analysis.Diagnosis.LargestTumor;
-                    return new CaseOutcome(analysis.Diagnosis.ReferencePhase, analysis.Labels, tumor?.SubtypeProbabilities, clock.Elapsed.TotalSeconds);
+                    // A phase the registration left alone (no masks to drive it) was read through the identity.
+                    var registered = analysis.Aligned.Alignments.ToDictionary(a => a.Phase, a => a.ReferenceToPhaseLps ?? LpsAffine.Identity);
+                    return new CaseOutcome(analysis.Diagnosis.ReferencePhase, analysis.Labels, tumor?.SubtypeProbabilities, clock.Elapsed.TotalSeconds, registered);
                 }, line => stdout.WriteLine(line), cancellationToken);
             }
         }

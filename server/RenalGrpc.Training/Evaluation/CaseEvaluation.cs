@@ -1,18 +1,25 @@
+using RenalGrpc.Engine.Analysis;
 using RenalGrpc.Imaging;
 using RenalGrpc.Imaging.Components;
 using RenalGrpc.Imaging.Resampling;
+using RecordedMotion = RenalGrpc.Phantom.RecordedMotion;
 using RenalGrpc.Training.Segmentation;
 
 namespace RenalGrpc.Training.Evaluation;
 
 /// <summary>What an analysis (local engine or server) returned for one case.</summary>
 /// <param name="StudyProbabilities">The study verdict in RenalSubtypes order; null when no tumor was found.</param>
-public sealed record CaseOutcome(string ReferencePhase, Volume Labels, IReadOnlyList<double>? StudyProbabilities, double Seconds);
+/// <param name="ReferenceToPhase">Reference LPS to phase LPS per moving phase as the registration found it;
+/// null where the analysis does not say (a server's diagnosis carries no transforms).</param>
+public sealed record CaseOutcome(string ReferencePhase, Volume Labels, IReadOnlyList<double>? StudyProbabilities, double Seconds,
+    IReadOnlyDictionary<string, LpsAffine>? ReferenceToPhase = null);
 
 /// <summary>One case scored against its ground truth in the reference phase's grid.</summary>
 /// <param name="LargestTumorRadiusMm">Radius of the sphere with the volume of the largest true tumor component
 /// (26-neighbour) in the reference truth; NaN without a tumor. Read from the mask, not from case.json, so
 /// that KiTS23 cases have it too.</param>
+/// <param name="AlignmentErrorMm">Per moving phase, the registration's mean distance from the generator's recorded
+/// motion over the truth's kidney and mass voxels (<see cref="AlignmentError"/>); null without a record or transforms.</param>
 public sealed record CaseEvaluation(
     string CaseId,
     string? TrueSubtype,
@@ -26,10 +33,13 @@ public sealed record CaseEvaluation(
     IReadOnlyList<double>? StudyProbabilities,
     string PredictedSubtype,
     double Seconds,
-    double LargestTumorRadiusMm)
+    double LargestTumorRadiusMm,
+    IReadOnlyDictionary<string, PhaseMisalignment>? AlignmentErrorMm = null)
 {
     /// <summary>Scores one outcome. Lesions are connected components (26-neighbour) of labels 2 and 3 together; a lesion counts as found when any voxel overlaps.</summary>
-    public static CaseEvaluation Score(string caseId, string? trueSubtype, Volume truth, CaseOutcome outcome)
+    /// <param name="recordedMotion">case.json's motion per phase, for <see cref="AlignmentErrorMm"/>; null for none.</param>
+    public static CaseEvaluation Score(string caseId, string? trueSubtype, Volume truth, CaseOutcome outcome,
+        IReadOnlyDictionary<string, RecordedMotion>? recordedMotion = null)
     {
         var predicted = outcome.Labels.Geometry.IsSameGrid(truth.Geometry, 1e-2, 1e-4)
             ? outcome.Labels
@@ -47,7 +57,8 @@ public sealed record CaseEvaluation(
             : "";
         return new CaseEvaluation(caseId, trueSubtype, outcome.ReferencePhase, kidney, tumor, trueCount, trueFound,
             predictedCount, predictedCorrect, outcome.StudyProbabilities, subtype, outcome.Seconds,
-            tumorPresent ? LargestTumorRadius(t, truth.Geometry) : double.NaN);
+            tumorPresent ? LargestTumorRadius(t, truth.Geometry) : double.NaN,
+            AlignmentError.Measure(truth, outcome.ReferencePhase, outcome.ReferenceToPhase, recordedMotion));
     }
 
     private static double LargestTumorRadius(byte[] labels, Geometry grid)

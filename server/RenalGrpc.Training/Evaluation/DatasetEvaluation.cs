@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using RenalGrpc.Imaging;
 using RenalGrpc.Imaging.Nifti;
+using RecordedMotion = RenalGrpc.Phantom.RecordedMotion;
 using RenalGrpc.Training.Data;
 
 namespace RenalGrpc.Training.Evaluation;
@@ -35,10 +36,14 @@ public static class DatasetEvaluation
             var outcome = analyze(phases);
             var truthPath = c.Phase(outcome.ReferencePhase)?.LabelsPath
                 ?? throw new ImagingException($"case {c.Id} has no ground truth for its reference phase {outcome.ReferencePhase}");
-            var scored = CaseEvaluation.Score(c.Id, c.Subtype, NiftiFile.Read(truthPath), outcome);
+            string caseJson = Path.Combine(c.Folder, "case.json");
+            var motion = outcome.ReferenceToPhase is not null && File.Exists(caseJson) ? RecordedMotion.Read(caseJson) : null;
+            var scored = CaseEvaluation.Score(c.Id, c.Subtype, NiftiFile.Read(truthPath), outcome, motion);
             results.Add(scored);
             log($"{c.Id}: Dice kidney+masses {scored.DiceKidneyMasses:F3} tumor {scored.DiceTumor:F3}, lesions {scored.DetectedTrueLesions}/{scored.TrueLesions} found, " +
-                $"{scored.PredictedLesions} predicted, subtype {c.Subtype ?? "-"} -> {(scored.PredictedSubtype == "" ? "-" : scored.PredictedSubtype)} ({scored.Seconds:F1} s)");
+                $"{scored.PredictedLesions} predicted, subtype {c.Subtype ?? "-"} -> {(scored.PredictedSubtype == "" ? "-" : scored.PredictedSubtype)}" +
+                (scored.AlignmentErrorMm is { } errors ? $", alignment error {string.Join(" ", errors.Select(e => $"{e.Key} {e.Value.RegisteredMm:F1}"))} mm" : "") +
+                $" ({scored.Seconds:F1} s)");
         }
         return new EvaluationReport(Path.GetFileName(Path.GetFullPath(dataFolder)), modelDescription, EvaluationSummary.From(results), results);
     }

@@ -19,7 +19,8 @@ public sealed record EvaluationSummary(
     double MeanSecondsPerCase,
     int StudiesWithVerdict,
     double MacroAucWithVerdict,
-    IReadOnlyList<TumorSizeStratum> ByTumorSize)
+    IReadOnlyList<TumorSizeStratum> ByTumorSize,
+    IReadOnlyList<PhaseAlignmentError> AlignmentError)
 {
     public static EvaluationSummary From(IReadOnlyList<CaseEvaluation> cases)
     {
@@ -58,7 +59,8 @@ public sealed record EvaluationSummary(
             cases.Select(c => c.Seconds).DefaultIfEmpty(0).Average(),
             withVerdict.Length,
             macroWithVerdict,
-            TumorSizeStratum.From(cases, TumorSizeStratum.DefaultEdgesMm));
+            TumorSizeStratum.From(cases, TumorSizeStratum.DefaultEdgesMm),
+            PhaseAlignmentError.From(cases));
     }
 
     /// <summary>The paper-style table: per-class AUC, then segmentation and detection, then the confusion matrix.</summary>
@@ -83,6 +85,15 @@ public sealed record EvaluationSummary(
         foreach (var band in ByTumorSize)
             text.AppendLine($"{"  " + band.Name,-28}{band.Studies,8}{band.MeanDiceTumor,8:F3}{$"{band.DetectedTrueLesions}/{band.TrueLesions}",10}" +
                 $"{band.FalseLesions,7}{band.StudiesWithVerdict,9}");
+        if (AlignmentError.Count > 0)
+        {
+            // Only phantom cases have a recorded motion, and only a local run has the transforms.
+            text.AppendLine();
+            text.AppendLine($"{"alignment error vs recorded motion (mm, kidney+mass voxels)",-28}");
+            text.AppendLine($"{"  phase",-28}{"studies",8}{"mean",8}{"max",8}{"unmoved",9}{"worse",7}");
+            foreach (var phase in AlignmentError)
+                text.AppendLine($"{"  " + phase.Phase,-28}{phase.Studies,8}{phase.MeanMm,8:F2}{phase.MaxMm,8:F2}{phase.MeanUnregisteredMm,9:F2}{phase.StudiesMadeWorse,7}");
+        }
         text.AppendLine();
         text.AppendLine("confusion (rows truth, columns predicted; none = tumor missed): " + string.Join(" ", RenalSubtypes.Names.Append("none")));
         for (int r = 0; r < ConfusionMatrix.Length; r++)
