@@ -137,3 +137,15 @@ def test_roi_phase_dropout_zeroes_one_or_two_whole_phases_and_nothing_else():
     for _ in range(20):
         image, _ = train_roi.augment_box(box.copy(), truth, rng, phase_dropout=0.0)
         assert all(image[channel].all() for channel in range(4))
+
+
+def test_roi_tumor_weight_raises_the_loss_of_a_missed_tumor_and_nothing_else():
+    import train_roi
+    truth = torch.zeros((1, 4, 6, 6), dtype=torch.int64)
+    truth[0, 1:3, 2:4, 2:4] = 2  # 8 tumor voxels in 144
+    logits = torch.zeros((1, 4, 4, 6, 6))
+    logits[:, 0] = 4.0  # the network says background everywhere: the tumor is missed
+    plain, weighted = train_roi.loss_of(logits, truth), train_roi.loss_of(logits, truth, tumor_weight=6.0)
+    assert weighted > plain + 0.5
+    no_tumor = torch.zeros_like(truth)
+    assert torch.isclose(train_roi.loss_of(logits, no_tumor), train_roi.loss_of(logits, no_tumor, tumor_weight=6.0))
