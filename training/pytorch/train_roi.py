@@ -106,7 +106,7 @@ def loss_of(logits, truth, tumor_weight=1.0):
     dice = (2 * overlap + 1e-5) / (probabilities.sum((2, 3, 4)) + one_hot.sum((2, 3, 4)) + 1e-5)
     present = one_hot.sum((2, 3, 4))[:, 1:] > 0
     dice_loss = 1 - dice[:, 1:][present].mean() if present.any() else logits.sum() * 0
-    weight = torch.tensor([1.0, 1.0, tumor_weight, 1.0], dtype=logits.dtype)[:logits.shape[1]]
+    weight = torch.tensor([1.0, 1.0, tumor_weight, 1.0], dtype=logits.dtype)  # background, kidney, tumor, cyst
     return F.cross_entropy(logits, truth, weight=weight) + dice_loss
 
 
