@@ -20,13 +20,14 @@ internal sealed class EvaluateCommand(IAnalyzerLoader localLoader) : ICliCommand
     public string Name => "evaluate";
     public string Summary => "score a model (local or on a server) on a labelled dataset folder";
     public string Usage => """
-        usage: renal evaluate --data DIR (--model MODEL [--whole-field] | --server URL [--token T]) [--mirror-tta] [--report eval.json]
+        usage: renal evaluate --data DIR (--model MODEL [--whole-field] | --server URL [--token T]) [--mirror-tta] [--report eval.json] [--predictions DIR]
           --data DIR       dataset in the DATASET.md layout (ground truth per phase, subtype in case.json) or KiTS23
           --model MODEL    checkpoint folder analysed in-process
           --whole-field    stage 1 on every phase's whole field of view (no body crop, no kidney search region)
           --server URL     analyse through a running server instead (upload + Analyze per case)
           --mirror-tta     stage 1 averages the eight mirrorings of each tile (several times slower)
           --report FILE    per-case and summary figures as JSON
+          --predictions DIR  also write each case's label map (reference phase grid) as DIR/CASE.nii.gz
         Prints per case: Dice kidney+masses and tumor, lesions found; then mean Dice, lesion recall and
         precision, one-vs-rest AUC per subtype, macro AUC, benign-vs-malignant AUC, the same figures by the
         size of each study's largest true tumor, and the confusion matrix.
@@ -38,6 +39,7 @@ internal sealed class EvaluateCommand(IAnalyzerLoader localLoader) : ICliCommand
         string data = args.Required("--data");
         string? model = args.Value("--model");
         string? report = args.Value("--report");
+        string? predictions = args.Value("--predictions");
         bool wholeField = args.Flag("--whole-field");
         bool mirrorTta = args.Flag("--mirror-tta");
         RenalClientOptions? server = null;
@@ -47,6 +49,7 @@ internal sealed class EvaluateCommand(IAnalyzerLoader localLoader) : ICliCommand
         if (wholeField && localLoader is not CheckpointAnalyzerLoader) throw new CliUsageException("--whole-field needs a checkpoint model");
         args.EnsureAllConsumed(maxPositionals: 0);
         if (!Directory.Exists(data)) throw new CliUsageException($"--data {data}: no such folder");
+        if (predictions is not null && File.Exists(predictions)) throw new CliUsageException($"--predictions {predictions}: is a file, give a folder");
 
         // Named in the report, so that figures of a non-default run are not mistaken for the default's.
         var modes = new[] { wholeField ? "whole field" : null, mirrorTta ? "mirror TTA" : null }.OfType<string>().ToArray();
@@ -74,7 +77,7 @@ internal sealed class EvaluateCommand(IAnalyzerLoader localLoader) : ICliCommand
                     // A phase the registration left alone (no masks to drive it) was read through the identity.
                     var registered = analysis.Aligned.Alignments.ToDictionary(a => a.Phase, a => a.ReferenceToPhaseLps ?? LpsAffine.Identity);
                     return new CaseOutcome(analysis.Diagnosis.ReferencePhase, analysis.Labels, tumor?.SubtypeProbabilities, clock.Elapsed.TotalSeconds, registered);
-                }, line => stdout.WriteLine(line), cancellationToken);
+                }, line => stdout.WriteLine(line), cancellationToken, predictions);
             }
         }
         else
@@ -92,7 +95,7 @@ internal sealed class EvaluateCommand(IAnalyzerLoader localLoader) : ICliCommand
                     var probabilities = analysis.Diagnosis.SubtypeProbabilities;
                     var study = probabilities.Count == 0 ? null : RenalSubtypes.Names.Select(n => probabilities[n]).ToArray();
                     return new CaseOutcome(analysis.Diagnosis.ReferencePhase, analysis.Labels, study, clock.Elapsed.TotalSeconds);
-                }, line => stdout.WriteLine(line), cancellationToken);
+                }, line => stdout.WriteLine(line), cancellationToken, predictions);
                 Write(result, report, stdout);
                 return ExitCodes.Success;
             });

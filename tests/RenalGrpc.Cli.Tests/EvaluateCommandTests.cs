@@ -1,5 +1,7 @@
 using System.Text.Json;
 using RenalGrpc.Engine.Inference;
+using RenalGrpc.Imaging;
+using RenalGrpc.Imaging.Nifti;
 using RenalGrpc.Imaging.Tests.Support;
 using RenalGrpc.Serving;
 
@@ -25,7 +27,9 @@ public sealed class EvaluateCommandTests : IDisposable
         foreach (var extra in new[] { Array.Empty<string>(), new[] { "--whole-field" }, new[] { "--mirror-tta" } })
         {
             var report = _scratch.File($"eval{string.Concat(extra)}.json");
-            var run = await CliRun.Of(["evaluate", "--data", data, "--model", ModelFolder, "--report", report, .. extra]);
+            // The first run also writes the label maps; recomputing its Dice from them must give the report's.
+            string[] write = extra.Length == 0 ? ["--predictions", _scratch.File("predictions")] : [];
+            var run = await CliRun.Of(["evaluate", "--data", data, "--model", ModelFolder, "--report", report, .. extra, .. write]);
             Assert.True(run.ExitCode == 0, run.Stderr);
             Assert.Contains("case_00000", run.Stdout);
             Assert.Contains("case_00001", run.Stdout);
@@ -43,6 +47,7 @@ public sealed class EvaluateCommandTests : IDisposable
                 Assert.Equal(["A", "D", "N"], errors.Keys.Order());
                 Assert.All(errors.Values, e => Assert.InRange(e.GetProperty("registeredMm").GetDouble(), 0.01, 25));
                 Assert.All(errors.Values, e => Assert.InRange(e.GetProperty("unregisteredMm").GetDouble(), 0.5, 40));
+                if (write.Length > 0) AssertPredictionScoresAsReported(data, write[1], c);
             }
             var summary = json.RootElement.GetProperty("summary");
             Assert.Equal(2, summary.GetProperty("cases").GetInt32());
@@ -57,6 +62,33 @@ public sealed class EvaluateCommandTests : IDisposable
         var refused = await CliRun.Of("evaluate", "--data", data, "--whole-field", "--server", "http://127.0.0.1:1");
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("--whole-field needs --model", refused.Stderr);
+        var onFile = await CliRun.Of("evaluate", "--data", data, "--model", ModelFolder, "--predictions", Path.Combine(data, "dataset.json"));
+        Assert.Equal(2, onFile.ExitCode);
+        Assert.Contains("is a file, give a folder", onFile.Stderr);
+    }
+
+    /// <summary>The written label map lies on the reference phase's truth grid and gives the report's Dice again.</summary>
+    private static void AssertPredictionScoresAsReported(string data, string predictions, JsonElement scored)
+    {
+        string id = scored.GetProperty("caseId").GetString()!;
+        string reference = scored.GetProperty("referencePhase").GetString()!;
+        var predicted = NiftiFile.Read(Path.Combine(predictions, $"{id}.nii.gz"));
+        var truth = NiftiFile.Read(Path.Combine(data, id, $"segmentation_{reference}.nii.gz"));
+        Assert.True(predicted.Geometry.IsSameGrid(truth.Geometry, 1e-2, 1e-4), $"{id}: written on another grid");
+        Assert.Equal(VoxelType.UInt8, predicted.VoxelType);
+        static double Dice(byte[] a, byte[] b, Func<byte, bool> inside)
+        {
+            long both = 0, total = 0;
+            for (int n = 0; n < a.Length; n++)
+            {
+                bool x = inside(a[n]), y = inside(b[n]);
+                if (x && y) both++;
+                total += (x ? 1 : 0) + (y ? 1 : 0);
+            }
+            return total == 0 ? 1 : 2.0 * both / total;
+        }
+        Assert.Equal(scored.GetProperty("diceKidneyMasses").GetDouble(), Dice(predicted.Buffer, truth.Buffer, l => l > 0), 9);
+        Assert.Equal(scored.GetProperty("diceTumor").GetDouble(), Dice(predicted.Buffer, truth.Buffer, l => l == 2), 9);
     }
 
     [Fact]

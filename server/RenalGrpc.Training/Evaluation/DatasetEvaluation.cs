@@ -24,9 +24,13 @@ public static class DatasetEvaluation
     };
 
     /// <param name="analyze">Phase name to HU volume in, outcome out.</param>
+    /// <param name="predictionsFolder">When set, each case's label map (reference grid) is written there as CASE.nii.gz,
+    /// as nnU-Net's predict writes its outputs, so that a figure can be looked at in a viewer or scored again.</param>
     public static EvaluationReport Run(string dataFolder, string modelDescription,
-        Func<IReadOnlyDictionary<string, Volume>, CaseOutcome> analyze, Action<string> log, CancellationToken cancellationToken)
+        Func<IReadOnlyDictionary<string, Volume>, CaseOutcome> analyze, Action<string> log, CancellationToken cancellationToken,
+        string? predictionsFolder = null)
     {
+        if (predictionsFolder is not null) Directory.CreateDirectory(predictionsFolder);
         var cases = TrainingDataset.Discover(dataFolder);
         var results = new List<CaseEvaluation>();
         foreach (var c in cases)
@@ -40,6 +44,7 @@ public static class DatasetEvaluation
             var motion = outcome.ReferenceToPhase is not null && File.Exists(caseJson) ? RecordedMotion.Read(caseJson) : null;
             var scored = CaseEvaluation.Score(c.Id, c.Subtype, NiftiFile.Read(truthPath), outcome, motion);
             results.Add(scored);
+            if (predictionsFolder is not null) NiftiFile.Write(outcome.Labels, Path.Combine(predictionsFolder, $"{c.Id}.nii.gz"));
             log($"{c.Id}: Dice kidney+masses {scored.DiceKidneyMasses:F3} tumor {scored.DiceTumor:F3}, lesions {scored.DetectedTrueLesions}/{scored.TrueLesions} found, " +
                 $"{scored.PredictedLesions} predicted, subtype {c.Subtype ?? "-"} -> {(scored.PredictedSubtype == "" ? "-" : scored.PredictedSubtype)}" +
                 (scored.AlignmentErrorMm is { } errors ? $", alignment error {string.Join(" ", errors.Select(e => $"{e.Key} {e.Value.RegisteredMm:F1}"))} mm" : "") +
