@@ -55,7 +55,8 @@ internal static class DiagnosisTable
             return;
         }
         var filled = r.PhasesFilled.Count == 0 ? "" : $"; missing phase(s) {string.Join(", ", r.PhasesFilled)} read as the mean";
-        o.WriteLine($"kidney-ROI stage: {r.Boxes} kidney box(es), {r.LesionsAdded} lesion(s) added ({r.VoxelsRelabelled} voxels), {r.ProposalsDropped} dropped{filled}");
+        var retyped = r.LesionsRetyped == 0 ? "" : $", {r.LesionsRetyped} lesion(s) changed between tumor and cyst";
+        o.WriteLine($"kidney-ROI stage: {r.Boxes} kidney box(es), {r.LesionsAdded} lesion(s) added ({r.VoxelsRelabelled} voxels), {r.ProposalsDropped} dropped{retyped}{filled}");
     }
 
     /// <summary>The report: the Diagnosis message in protobuf's JSON form (lowerCamelCase keys such as referencePhase).</summary>

@@ -27,8 +27,10 @@ internal sealed class ImportSegmentationCommand : ICliCommand
                             (their channels read 0); only for a network trained with train_roi.py --phase-dropout
           --min-kidney-share F     also let the ROI stage claim stage-1 background for a lesion at least F of
                             which lies on stage-1 kidney (an exophytic part stage 1 left out); 0 = off (default)
+          --lesion-kind     let the ROI network decide whether each stage-1 lesion is a tumor or a cyst (it reads
+                            every phase, so it sees whether a lesion enhances; stage 1 reads one)
         """;
-    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "--roi" };
+    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "--roi", "--lesion-kind" };
 
     public Task<int> RunAsync(CliArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -50,6 +52,7 @@ internal sealed class ImportSegmentationCommand : ICliCommand
                     CropShape = IntList(args, "--crop", new[] { 28, 40, 40 }),
                     MaxMissingPhases = args.IntValue("--max-missing-phases", 0, 0, 3),
                     MinKidneyShare = args.DoubleValue("--min-kidney-share", 0, 0, 1),
+                    LesionKindFromRoi = args.Flag("--lesion-kind"),
                 }
                 : null,
             Training = new TrainingDescription
@@ -64,6 +67,7 @@ internal sealed class ImportSegmentationCommand : ICliCommand
         if (!roi && args.Value("--crop") is not null) throw new CliUsageException("--crop needs --roi");
         if (!roi && args.Value("--max-missing-phases") is not null) throw new CliUsageException("--max-missing-phases needs --roi");
         if (!roi && args.Value("--min-kidney-share") is not null) throw new CliUsageException("--min-kidney-share needs --roi");
+        if (!roi && args.Flag("--lesion-kind")) throw new CliUsageException("--lesion-kind needs --roi");
         args.EnsureAllConsumed(maxPositionals: 0);
         CheckpointMetadata metadata;
         try

@@ -106,6 +106,7 @@ public static class DiagnosisMapping
         VoxelsRelabelled = (ulong)record.VoxelsRelabelled,
         ProposalsDropped = (uint)record.ProposalsDropped,
         PhasesFilled = { record.PhasesFilled?.Split(", ") ?? [] },
+        LesionsRetyped = (uint)record.LesionsRetyped,
     };
 
     public static V1.Lesion MapToLesion(LesionDiagnosis lesion)

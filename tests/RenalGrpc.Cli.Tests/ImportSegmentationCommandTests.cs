@@ -110,8 +110,11 @@ public sealed class ImportSegmentationCommandTests : IDisposable
         var seg = await CliRun.Of("import-seg", "--pytorch", stage1, "--out", model, "--features", "4,8,16", "--tile", "16,32,32", "--version", "1.2.0");
         var missingWithoutRoi = await CliRun.Of("import-seg", "--pytorch", stage1, "--out", model, "--features", "4,8,16", "--max-missing-phases", "1");
         Assert.Equal(ExitCodes.BadInput, missingWithoutRoi.ExitCode);
+        var kindWithoutRoi = await CliRun.Of("import-seg", "--pytorch", stage1, "--out", model, "--features", "4,8,16", "--lesion-kind");
+        Assert.Equal(ExitCodes.BadInput, kindWithoutRoi.ExitCode);
+        Assert.Contains("--lesion-kind needs --roi", kindWithoutRoi.Stderr);
         var run = await CliRun.Of("import-seg", "--roi", "--pytorch", roi, "--out", model, "--features", "4,8,16", "--crop", "8,16,16",
-            "--steps", "5", "--data-description", "test boxes", "--max-missing-phases", "2", "--min-kidney-share", "0.3");
+            "--steps", "5", "--data-description", "test boxes", "--max-missing-phases", "2", "--min-kidney-share", "0.3", "--lesion-kind");
         var shareOutOfRange = await CliRun.Of("import-seg", "--roi", "--pytorch", roi, "--out", model, "--features", "4,8,16", "--min-kidney-share", "1.5");
         Assert.Equal(ExitCodes.BadInput, shareOutOfRange.ExitCode);
         var reimport = await CliRun.Of("import-seg", "--pytorch", stage1, "--out", model, "--features", "4,8,16", "--tile", "16,32,32");
@@ -126,6 +129,7 @@ public sealed class ImportSegmentationCommandTests : IDisposable
         Assert.Equal("test boxes", loaded.Metadata.Refinement.Training.DataDescription);
         Assert.Equal(2, loaded.Metadata.Refinement.MaxMissingPhases);
         Assert.Equal(0.3, loaded.Metadata.Refinement.MinKidneyShare);
+        Assert.True(loaded.Metadata.Refinement.LesionKindFromRoi);
         Assert.NotNull(loaded.Refinement);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

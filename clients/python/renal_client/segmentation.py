@@ -32,7 +32,7 @@ def diagnosis_dict(diagnosis: analysis_pb2.Diagnosis) -> Dict[str, Any]:
     largestDiameterMm, side, centroidLps, boundingBox, meanHu, subtypeProbabilities, predictedSubtype,
     malignancyProbability}], subtypeProbabilities, predictedSubtype, malignancyProbability, verdict,
     modelVersion, timings, and after Analyze refinement (what the kidney-ROI stage did: ran, skippedBecause,
-    boxes, lesionsAdded, voxelsRelabelled, proposalsDropped, phasesFilled)."""
+    boxes, lesionsAdded, voxelsRelabelled, proposalsDropped, phasesFilled, lesionsRetyped)."""
     return message_to_dict(diagnosis)
 
 

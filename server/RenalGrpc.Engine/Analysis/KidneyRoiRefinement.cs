@@ -8,8 +8,9 @@ namespace RenalGrpc.Engine.Analysis;
 
 /// <summary>What the kidney-ROI stage did to the reference labels, or why it did not run.</summary>
 /// <param name="PhasesFilled">Phases the study lacks whose channels read the normalised mean (null: none).</param>
+/// <param name="LesionsRetyped">Stage-1 lesions whose kind (tumor or cyst) it changed (<see cref="RoiRefinementOptions.LesionKindFromRoi"/>).</param>
 public sealed record RefinementRecord(int Boxes, int LesionsAdded, long VoxelsRelabelled, int ProposalsDropped, string? SkippedBecause,
-    string? PhasesFilled = null);
+    string? PhasesFilled = null, int LesionsRetyped = 0);
 
 /// <summary>
 /// The multi-phase kidney-ROI stage (<see cref="RoiRefinementOptions"/>): after alignment, a box of
@@ -25,6 +26,7 @@ public static class KidneyRoiRefinement
     private const byte Background = 0;
     private const byte Kidney = 1;
     private const byte Tumor = 2;
+    private const byte Cyst = 3;
 
     public static (Volume Labels, RefinementRecord Record) Apply(SegmentationUNet network, RoiRefinementOptions options,
         IntensityNormalization normalization, Vec3 modelSpacing, AlignedStudy aligned, Volume labels,
@@ -49,16 +51,20 @@ public static class KidneyRoiRefinement
         var crops = kidneys.Select(k => CropGrid(grid, k, options.CropShape, modelSpacing)).ToList();
         var reach = crops.Select(c => ReachOnReference(c, grid)).Aggregate(Union);
         var proposed = new byte[reach.VoxelCount];
+        var kinds = options.LesionKindFromRoi ? new LesionKindEvidence(reach) : null;
         foreach (var crop in crops)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var tumor = TumorProbability(network, options, normalization, aligned, crop);
+            var (tumor, cyst) = ClassProbabilities(network, options, normalization, aligned, crop, withCyst: kinds is not null);
             MarkOnReference(tumor, crop, grid, labels.Buffer, reach, proposed, options.TumorProbability, claimBackground: options.MinKidneyShare > 0,
                 includeTumor: options.GrowStageOneTumors);
+            kinds?.Add(tumor, cyst!, crop, grid);
         }
         var (result, added, relabelled, dropped) = KeepLargeEnough(labels, reach, proposed, options.MinLesionMl, options.MinKidneyShare,
             options.GrowStageOneTumors, connectivity);
-        return (result, new RefinementRecord(crops.Count, added, relabelled, dropped, null, filled));
+        int retyped = 0;
+        if (kinds is not null) (result, retyped) = kinds.Retype(result, connectivity);
+        return (result, new RefinementRecord(crops.Count, added, relabelled, dropped, null, filled, retyped));
     }
 
     /// <summary>The box (reference grid) of <paramref name="shape"/> (z, y, x) voxels at the model spacing, centred on the kidney's bounds.</summary>
@@ -110,7 +116,11 @@ public static class KidneyRoiRefinement
 
     /// <summary>The network's tumor probability on the crop grid (i fastest), averaged with the left-right mirrored box when asked.</summary>
     public static float[] TumorProbability(SegmentationUNet network, RoiRefinementOptions options, IntensityNormalization normalization,
-        AlignedStudy aligned, Geometry crop)
+        AlignedStudy aligned, Geometry crop) => ClassProbabilities(network, options, normalization, aligned, crop, withCyst: false).Tumor;
+
+    /// <summary>The network's tumor and (when asked) cyst probabilities on the crop grid (i fastest), mirrored-averaged when asked.</summary>
+    public static (float[] Tumor, float[]? Cyst) ClassProbabilities(SegmentationUNet network, RoiRefinementOptions options,
+        IntensityNormalization normalization, AlignedStudy aligned, Geometry crop, bool withCyst)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(options);
@@ -130,18 +140,19 @@ public static class KidneyRoiRefinement
         using var noGrad = no_grad();
         var dtype = network.parameters().First().dtype;
         var x = tensor(input, new long[] { 1, options.Phases.Count, crop.Size.K, crop.Size.J, crop.Size.I }).to_type(dtype);
-        var probability = network.forward(x).to_type(ScalarType.Float32).softmax(1).select(1, Tumor);
+        var probability = network.forward(x).to_type(ScalarType.Float32).softmax(1);
         if (options.MirrorLeftRight)
         {
             // The crop's i axis is the reference's, which is left-right for axial scans.
-            var mirrored = network.forward(x.flip(-1)).to_type(ScalarType.Float32).softmax(1).select(1, Tumor).flip(-1);
+            var mirrored = network.forward(x.flip(-1)).to_type(ScalarType.Float32).softmax(1).flip(-1);
             probability = (probability + mirrored) / 2;
         }
-        return probability.contiguous().data<float>().ToArray();
+        var tumor = probability.select(1, Tumor).contiguous().data<float>().ToArray();
+        return (tumor, withCyst ? probability.select(1, Cyst).contiguous().data<float>().ToArray() : null);
     }
 
     /// <summary>The reference voxels a crop's voxels can be nearest to: its corners' box in reference indices, clipped.</summary>
-    private static VoxelBounds ReachOnReference(Geometry crop, Geometry reference)
+    internal static VoxelBounds ReachOnReference(Geometry crop, Geometry reference)
     {
         var toReference = PhaseWarp.IndexMap(crop, reference, LpsAffine.Identity).Inverse();
         double[] lo = { double.MaxValue, double.MaxValue, double.MaxValue }, hi = { double.MinValue, double.MinValue, double.MinValue };
@@ -161,7 +172,7 @@ public static class KidneyRoiRefinement
     private static VoxelBounds Union(VoxelBounds a, VoxelBounds b) => a.IsEmpty ? b : b.IsEmpty ? a
         : new(Math.Min(a.I0, b.I0), Math.Min(a.J0, b.J0), Math.Min(a.K0, b.K0), Math.Max(a.I1, b.I1), Math.Max(a.J1, b.J1), Math.Max(a.K1, b.K1));
 
-    private static GridSize SizeOf(VoxelBounds box) => new(box.I1 - box.I0, box.J1 - box.J0, box.K1 - box.K0);
+    internal static GridSize SizeOf(VoxelBounds box) => new(box.I1 - box.I0, box.J1 - box.J0, box.K1 - box.K0);
 
     /// <summary>
     /// The crop's probabilities on the reference voxels of <paramref name="box"/> (i fastest), interpolated

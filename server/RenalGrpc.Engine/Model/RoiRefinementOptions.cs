@@ -48,6 +48,17 @@ public sealed record RoiRefinementOptions
     public bool GrowStageOneTumors { get; init; }
 
     /// <summary>
+    /// Let the network decide whether each stage-1 lesion is a tumor or a cyst: a stage-1 cyst
+    /// component whose voxels the network calls tumor on average (mean tumor probability at least
+    /// 0.5 and above the mean cyst probability) becomes tumor, and a tumor component it calls cyst
+    /// the same way becomes cyst. Why: a cyst is told from a tumor by not enhancing, which only the
+    /// phases together show; stage 1 sees one, and a necrotic or hypo-enhancing tumor (a pRCC, a
+    /// necrotic ccRCC) looks like a cyst in any single phase. Only components that lie at least 90%
+    /// inside the boxes and are not cut by a box's face are judged. Off: as up to 0.4.3.
+    /// </summary>
+    public bool LesionKindFromRoi { get; init; }
+
+    /// <summary>
     /// Average the probabilities with those of the left-right mirrored box (the network was trained
     /// with that mirroring; other axes were not mirrored in training, so they are not offered).
     /// </summary>

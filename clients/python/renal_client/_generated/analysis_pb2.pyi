@@ -180,9 +180,10 @@ class RegionEdit(_message.Message):
     def __init__(self, box: _Optional[_Union[_types_pb2.VoxelBox, _Mapping]] = ..., run_lengths: _Optional[_Iterable[int]] = ..., run_labels: _Optional[bytes] = ...) -> None: ...
 
 class RoiRefinement(_message.Message):
-    __slots__ = ["boxes", "lesions_added", "phases_filled", "proposals_dropped", "ran", "skipped_because", "voxels_relabelled"]
+    __slots__ = ["boxes", "lesions_added", "lesions_retyped", "phases_filled", "proposals_dropped", "ran", "skipped_because", "voxels_relabelled"]
     BOXES_FIELD_NUMBER: _ClassVar[int]
     LESIONS_ADDED_FIELD_NUMBER: _ClassVar[int]
+    LESIONS_RETYPED_FIELD_NUMBER: _ClassVar[int]
     PHASES_FILLED_FIELD_NUMBER: _ClassVar[int]
     PROPOSALS_DROPPED_FIELD_NUMBER: _ClassVar[int]
     RAN_FIELD_NUMBER: _ClassVar[int]
@@ -190,12 +191,13 @@ class RoiRefinement(_message.Message):
     VOXELS_RELABELLED_FIELD_NUMBER: _ClassVar[int]
     boxes: int
     lesions_added: int
+    lesions_retyped: int
     phases_filled: _containers.RepeatedScalarFieldContainer[str]
     proposals_dropped: int
     ran: bool
     skipped_because: str
     voxels_relabelled: int
-    def __init__(self, ran: bool = ..., skipped_because: _Optional[str] = ..., boxes: _Optional[int] = ..., lesions_added: _Optional[int] = ..., voxels_relabelled: _Optional[int] = ..., proposals_dropped: _Optional[int] = ..., phases_filled: _Optional[_Iterable[str]] = ...) -> None: ...
+    def __init__(self, ran: bool = ..., skipped_because: _Optional[str] = ..., boxes: _Optional[int] = ..., lesions_added: _Optional[int] = ..., voxels_relabelled: _Optional[int] = ..., proposals_dropped: _Optional[int] = ..., phases_filled: _Optional[_Iterable[str]] = ..., lesions_retyped: _Optional[int] = ...) -> None: ...
 
 class SegmentationHeader(_message.Message):
     __slots__ = ["byte_length", "geometry", "grid_phase", "is_reference_grid", "revision", "sha256", "voxel_type"]
