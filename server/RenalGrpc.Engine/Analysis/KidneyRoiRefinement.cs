@@ -64,6 +64,12 @@ public static class KidneyRoiRefinement
             options.GrowStageOneTumors, connectivity);
         int retyped = 0;
         if (kinds is not null) (result, retyped) = kinds.Retype(result, connectivity);
+        if (options.EnhancingCystRiseHu > 0)
+        {
+            var (checkedLabels, enhancing) = EnhancingCysts.Apply(result, reach, aligned.ImagesOnReference, options.EnhancingCystRiseHu,
+                options.MinLesionMl, connectivity);
+            (result, retyped) = (checkedLabels, retyped + enhancing);
+        }
         return (result, new RefinementRecord(crops.Count, added, relabelled, dropped, null, filled, retyped));
     }
 

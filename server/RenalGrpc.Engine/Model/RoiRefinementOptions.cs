@@ -59,6 +59,13 @@ public sealed record RoiRefinementOptions
     public bool LesionKindFromRoi { get; init; }
 
     /// <summary>
+    /// A stage-1 cyst (at least <see cref="MinLesionMl"/>, inside the boxes' reach) whose median HU on
+    /// the aligned phases rises by at least this from N to A or P becomes tumor (<see cref="Analysis.EnhancingCysts"/>:
+    /// a simple cyst does not enhance). 0: off, as up to 0.4.3. Needs N and A or P; the network is not involved.
+    /// </summary>
+    public double EnhancingCystRiseHu { get; init; }
+
+    /// <summary>
     /// Average the probabilities with those of the left-right mirrored box (the network was trained
     /// with that mirroring; other axes were not mirrored in training, so they are not offered).
     /// </summary>
@@ -90,6 +97,7 @@ public sealed record RoiRefinementOptions
         if (!(MinLesionMl >= 0) || !(MinKidneyMl >= 0)) throw new ArgumentException("ROI minimum volumes must be zero or more ml");
         if (MaxMissingPhases < 0 || MaxMissingPhases >= Phases.Count)
             throw new ArgumentException($"ROI max missing phases {MaxMissingPhases} must be 0 to {Phases.Count - 1}");
+        if (!(EnhancingCystRiseHu >= 0 && EnhancingCystRiseHu < 1000)) throw new ArgumentException($"ROI enhancing-cyst rise {EnhancingCystRiseHu} HU must be 0 (off) or a positive HU difference under 1000");
         if (!(MinKidneyShare >= 0 && MinKidneyShare <= 1)) throw new ArgumentException($"ROI min kidney share {MinKidneyShare} must be 0 (off) to 1");
         if (!(TumorProbability > 0 && TumorProbability < 1)) throw new ArgumentException($"ROI tumor probability {TumorProbability} must lie strictly between 0 and 1");
     }
