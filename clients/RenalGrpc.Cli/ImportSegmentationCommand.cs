@@ -29,6 +29,8 @@ internal sealed class ImportSegmentationCommand : ICliCommand
                             which lies on stage-1 kidney (an exophytic part stage 1 left out); 0 = off (default)
           --lesion-kind     let the ROI network decide whether each stage-1 lesion is a tumor or a cyst (it reads
                             every phase, so it sees whether a lesion enhances; stage 1 reads one)
+          --enhancing-cyst-hu H    a stage-1 cyst whose median HU rises by H or more from N to A or P on the
+                            aligned phases becomes tumor (a simple cyst does not enhance); 0 = off (default)
         """;
     public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "--roi", "--lesion-kind" };
 
@@ -53,6 +55,7 @@ internal sealed class ImportSegmentationCommand : ICliCommand
                     MaxMissingPhases = args.IntValue("--max-missing-phases", 0, 0, 3),
                     MinKidneyShare = args.DoubleValue("--min-kidney-share", 0, 0, 1),
                     LesionKindFromRoi = args.Flag("--lesion-kind"),
+                    EnhancingCystRiseHu = args.DoubleValue("--enhancing-cyst-hu", 0, 0, 999),
                 }
                 : null,
             Training = new TrainingDescription
@@ -68,6 +71,7 @@ internal sealed class ImportSegmentationCommand : ICliCommand
         if (!roi && args.Value("--max-missing-phases") is not null) throw new CliUsageException("--max-missing-phases needs --roi");
         if (!roi && args.Value("--min-kidney-share") is not null) throw new CliUsageException("--min-kidney-share needs --roi");
         if (!roi && args.Flag("--lesion-kind")) throw new CliUsageException("--lesion-kind needs --roi");
+        if (!roi && args.Value("--enhancing-cyst-hu") is not null) throw new CliUsageException("--enhancing-cyst-hu needs --roi");
         args.EnsureAllConsumed(maxPositionals: 0);
         CheckpointMetadata metadata;
         try

@@ -113,8 +113,11 @@ public sealed class ImportSegmentationCommandTests : IDisposable
         var kindWithoutRoi = await CliRun.Of("import-seg", "--pytorch", stage1, "--out", model, "--features", "4,8,16", "--lesion-kind");
         Assert.Equal(ExitCodes.BadInput, kindWithoutRoi.ExitCode);
         Assert.Contains("--lesion-kind needs --roi", kindWithoutRoi.Stderr);
+        var riseOutOfRange = await CliRun.Of("import-seg", "--roi", "--pytorch", roi, "--out", model, "--features", "4,8,16", "--enhancing-cyst-hu", "1000");
+        Assert.Equal(ExitCodes.BadInput, riseOutOfRange.ExitCode);
         var run = await CliRun.Of("import-seg", "--roi", "--pytorch", roi, "--out", model, "--features", "4,8,16", "--crop", "8,16,16",
-            "--steps", "5", "--data-description", "test boxes", "--max-missing-phases", "2", "--min-kidney-share", "0.3", "--lesion-kind");
+            "--steps", "5", "--data-description", "test boxes", "--max-missing-phases", "2", "--min-kidney-share", "0.3", "--lesion-kind",
+            "--enhancing-cyst-hu", "30");
         var shareOutOfRange = await CliRun.Of("import-seg", "--roi", "--pytorch", roi, "--out", model, "--features", "4,8,16", "--min-kidney-share", "1.5");
         Assert.Equal(ExitCodes.BadInput, shareOutOfRange.ExitCode);
         var reimport = await CliRun.Of("import-seg", "--pytorch", stage1, "--out", model, "--features", "4,8,16", "--tile", "16,32,32");
@@ -130,6 +133,7 @@ public sealed class ImportSegmentationCommandTests : IDisposable
         Assert.Equal(2, loaded.Metadata.Refinement.MaxMissingPhases);
         Assert.Equal(0.3, loaded.Metadata.Refinement.MinKidneyShare);
         Assert.True(loaded.Metadata.Refinement.LesionKindFromRoi);
+        Assert.Equal(30, loaded.Metadata.Refinement.EnhancingCystRiseHu);
         Assert.NotNull(loaded.Refinement);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
