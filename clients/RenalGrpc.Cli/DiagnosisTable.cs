@@ -56,7 +56,7 @@ internal static class DiagnosisTable
         }
         var filled = r.PhasesFilled.Count == 0 ? "" : $"; missing phase(s) {string.Join(", ", r.PhasesFilled)} read as the mean";
         var retyped = r.LesionsRetyped == 0 ? "" : $", {r.LesionsRetyped} lesion(s) changed between tumor and cyst";
-        o.WriteLine($"kidney-ROI stage: {r.Boxes} kidney box(es), {r.LesionsAdded} lesion(s) added ({r.VoxelsRelabelled} voxels), {r.ProposalsDropped} dropped{retyped}{filled}");
+        o.WriteLine($"kidney-ROI stage: {r.Boxes} kidney box(es), {r.LesionsAdded} lesion(s) added ({r.VoxelsRelabelled} voxels), {r.ProposalsDropped} candidate(s) set aside (under the size floor or not on kidney){retyped}{filled}");
     }
 
     /// <summary>The report: the Diagnosis message in protobuf's JSON form (lowerCamelCase keys such as referencePhase).</summary>

@@ -115,6 +115,9 @@ public sealed class DefaultModelTests : IDisposable
         Assert.True(refinement.GetProperty("ran").GetBoolean());
         Assert.Equal(2, refinement.GetProperty("boxes").GetInt32());
         Assert.Contains("kidney-ROI stage: 2 kidney box(es)", run.Stdout);
+        // The table says what "dropped" meant (proto JSON leaves a zero count out).
+        var setAside = refinement.TryGetProperty("proposalsDropped", out var dropped) ? dropped.GetInt32() : 0;
+        Assert.Contains($"{setAside} candidate(s) set aside (under the size floor or not on kidney)", run.Stdout);
         Assert.Empty(refinement.GetProperty("phasesFilled").EnumerateArray()); // the report prints empty lists
         // The study verdict's most likely subtype is the true one (0.3.0 to 0.4.2: ccRCC, p 0.998-1.00). One study
         // says little about a classifier whose macro AUC on 50 held-out studies is 0.89 (MODEL.md);
