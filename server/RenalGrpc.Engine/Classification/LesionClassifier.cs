@@ -47,34 +47,65 @@ public sealed class LesionClassifier
     public LesionClassification? Classify(IReadOnlyDictionary<string, Volume> phaseImages, ReadOnlySpan<byte> lesionMask)
     {
         ArgumentNullException.ThrowIfNull(phaseImages);
-        var crops = new Dictionary<string, LesionCrop>(StringComparer.Ordinal);
-        foreach (var (phase, image) in phaseImages)
+        if (phaseImages.Count == 0) return null;
+        var areas = LesionCrops.SliceAreas(lesionMask, phaseImages.Values.First().Size);
+        var slices = new List<Dictionary<string, LesionCrop>>();
+        foreach (int k in LesionCrops.SlicesToClassify(areas, 0, Crop.SliceAverageShare))
         {
-            var crop = LesionCrops.Crop(image, lesionMask, Crop, Normalization);
-            if (crop is not null) crops[phase] = crop;
+            var crops = new Dictionary<string, LesionCrop>(StringComparer.Ordinal);
+            foreach (var (phase, image) in phaseImages)
+            {
+                var crop = LesionCrops.CropSlice(image, lesionMask, k, Crop, Normalization);
+                if (crop is not null) crops[phase] = crop;
+            }
+            slices.Add(crops);
         }
-        return FromCrops(crops);
+        return FromSlices(slices);
     }
 
     /// <summary>
-    /// The same classification for a lesion kept as runs (e.g. by the edit loop): the largest slice
-    /// is found from the runs and only that slice's mask is made, so the result equals
+    /// The same classification for a lesion kept as runs (e.g. by the edit loop): the slices are
+    /// found from the runs and only those slices' masks are made, so the result equals
     /// <see cref="Classify(IReadOnlyDictionary{string, Volume}, ReadOnlySpan{byte})"/> on the lesion's mask.
     /// </summary>
     public LesionClassification? Classify(IReadOnlyDictionary<string, Volume> phaseImages, ComponentRuns lesion)
     {
         ArgumentNullException.ThrowIfNull(phaseImages);
         ArgumentNullException.ThrowIfNull(lesion);
-        var (k, _) = lesion.LargestSlice();
-        var sliceMask = lesion.SliceMask(k);
-        var crops = new Dictionary<string, LesionCrop>(StringComparer.Ordinal);
-        foreach (var (phase, image) in phaseImages)
+        var slices = new List<Dictionary<string, LesionCrop>>();
+        foreach (int k in LesionCrops.SlicesToClassify(lesion.SliceAreas(), lesion.Bounds.K0, Crop.SliceAverageShare))
         {
-            if (image.Size != lesion.Size) throw new ArgumentException($"phase {phase} ({image.Size}) is not on the lesion's grid ({lesion.Size})");
-            var crop = LesionCrops.CropInSlice(image, sliceMask, k, Crop, Normalization);
-            if (crop is not null) crops[phase] = crop;
+            var sliceMask = lesion.SliceMask(k);
+            var crops = new Dictionary<string, LesionCrop>(StringComparer.Ordinal);
+            foreach (var (phase, image) in phaseImages)
+            {
+                if (image.Size != lesion.Size) throw new ArgumentException($"phase {phase} ({image.Size}) is not on the lesion's grid ({lesion.Size})");
+                var crop = LesionCrops.CropInSlice(image, sliceMask, k, Crop, Normalization);
+                if (crop is not null) crops[phase] = crop;
+            }
+            slices.Add(crops);
         }
-        return FromCrops(crops);
+        return FromSlices(slices);
+    }
+
+    /// <summary>
+    /// The mean of each slice's classification (slices[0] = the largest, whose triplets and crop
+    /// boxes the result reports); null when the largest slice gave no crop.
+    /// </summary>
+    private LesionClassification? FromSlices(List<Dictionary<string, LesionCrop>> slices)
+    {
+        if (slices.Count == 0) return null;
+        var largest = FromCrops(slices[0]);
+        if (largest is null || slices.Count == 1) return largest;
+        var sum = largest.Probabilities.ToArray();
+        int count = 1;
+        foreach (var crops in slices.Skip(1))
+        {
+            if (FromCrops(crops) is not { } other) continue;
+            for (int c = 0; c < sum.Length; c++) sum[c] += other.Probabilities[c];
+            count++;
+        }
+        return largest with { Probabilities = sum.Select(p => p / count).ToArray() };
     }
 
     /// <summary>The classification of crops already cut (one per phase; e.g. training's validation crops); null when there are none.</summary>

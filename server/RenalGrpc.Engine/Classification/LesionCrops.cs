@@ -23,9 +23,19 @@ public sealed record CropOptions
     /// </summary>
     public bool FlipAverage { get; init; }
 
+    /// <summary>
+    /// Slice averaging: 0 classifies the largest lesion slice only (the paper's choice); a share in
+    /// (0, 1] also classifies every other axial slice whose lesion area is at least that share of the
+    /// largest one, and averages the softmax over those slices. Why: on 5 mm slices the largest slice
+    /// of a small lesion is one noisy 2-D view, and its neighbours show the same lesion. Off (0) in
+    /// checkpoints written before it existed, so they keep their results.
+    /// </summary>
+    public double SliceAverageShare { get; init; }
+
     public void Validate()
     {
         if (Size < 1) throw new ArgumentException($"crop size must be at least 1 pixel, got {Size}");
+        if (!(SliceAverageShare >= 0 && SliceAverageShare <= 1)) throw new ArgumentException($"slice average share {SliceAverageShare} must be in 0..1 (0 = largest slice only)");
         if (!(MarginMm >= 0) || !double.IsFinite(MarginMm)) throw new ArgumentException($"crop margin {MarginMm} mm must be finite and not negative");
     }
 }
@@ -68,17 +78,39 @@ public static class LesionCrops
     /// </summary>
     public static (int K, long Area) LargestSlice(ReadOnlySpan<byte> lesionMask, GridSize size)
     {
-        CheckLength(lesionMask, size);
-        int sliceLength = size.I * size.J;
+        var areas = SliceAreas(lesionMask, size);
         int best = -1;
         long bestArea = 0;
-        for (int k = 0; k < size.K; k++)
-        {
-            var slice = lesionMask.Slice(k * sliceLength, sliceLength);
-            long area = sliceLength - slice.Count((byte)0);
-            if (area > bestArea) { bestArea = area; best = k; }
-        }
+        for (int k = 0; k < areas.Length; k++)
+            if (areas[k] > bestArea) { bestArea = areas[k]; best = k; }
         return (best, bestArea);
+    }
+
+    /// <summary>The lesion's voxel count on every axial slice k (element k).</summary>
+    public static long[] SliceAreas(ReadOnlySpan<byte> lesionMask, GridSize size)
+    {
+        CheckLength(lesionMask, size);
+        int sliceLength = size.I * size.J;
+        var areas = new long[size.K];
+        for (int k = 0; k < size.K; k++) areas[k] = sliceLength - lesionMask.Slice(k * sliceLength, sliceLength).Count((byte)0);
+        return areas;
+    }
+
+    /// <summary>
+    /// The slices a classification averages over, largest first (ties to the lowest k): the largest
+    /// slice, plus with a share in (0, 1] every slice whose area is at least share x the largest.
+    /// areas[n] is slice firstK + n's lesion area. Empty when every area is 0.
+    /// </summary>
+    public static int[] SlicesToClassify(ReadOnlySpan<long> areas, int firstK, double share)
+    {
+        int best = -1;
+        for (int n = 0; n < areas.Length; n++) if (areas[n] > 0 && (best < 0 || areas[n] > areas[best])) best = n;
+        if (best < 0) return [];
+        var chosen = new List<int> { firstK + best };
+        if (share > 0)
+            for (int n = 0; n < areas.Length; n++)
+                if (n != best && areas[n] > 0 && areas[n] >= share * areas[best]) chosen.Add(firstK + n);
+        return [.. chosen];
     }
 
     /// <summary>

@@ -118,12 +118,19 @@ public sealed class ComponentRuns
     /// </summary>
     public (int K, long Area) LargestSlice()
     {
-        var areas = new long[Bounds.K1 - Bounds.K0];
-        int rowsPerSlice = Size.J;
-        for (int n = 0; n < _starts.Length; n++) areas[_starts[n] / Size.I / rowsPerSlice - Bounds.K0] += _lengths[n];
+        var areas = SliceAreas();
         int best = 0;
         for (int k = 1; k < areas.Length; k++) if (areas[k] > areas[best]) best = k;
         return (Bounds.K0 + best, areas[best]);
+    }
+
+    /// <summary>The component's voxel count on each axial slice from Bounds.K0 to Bounds.K1 - 1 (element 0 is slice K0).</summary>
+    public long[] SliceAreas()
+    {
+        var areas = new long[Bounds.K1 - Bounds.K0];
+        int rowsPerSlice = Size.J;
+        for (int n = 0; n < _starts.Length; n++) areas[_starts[n] / Size.I / rowsPerSlice - Bounds.K0] += _lengths[n];
+        return areas;
     }
 
     /// <summary>The component's voxels on slice k as a 0/1 mask of I x J (i fastest).</summary>

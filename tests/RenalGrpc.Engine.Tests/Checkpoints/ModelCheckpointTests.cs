@@ -176,6 +176,20 @@ public sealed class ModelCheckpointTests : IDisposable
         Assert.Contains("tile step 1.5", error.Problem);
     }
 
+    [Fact]
+    public void SliceAverageShareIsReadFromTheCheckpoint_AndAnOutOfRangeOneIsRefused()
+    {
+        SaveTiny(out _, out _);
+        Assert.Equal(0, ModelCheckpoint.ReadMetadata(folder).ClassifierCrop.SliceAverageShare);   // off unless a model says so
+        RewriteMetadata(m => m with { ClassifierCrop = m.ClassifierCrop with { SliceAverageShare = 0.5 } });
+        Assert.Contains("\"sliceAverageShare\": 0.5", File.ReadAllText(Path.Combine(folder, ModelCheckpoint.MetadataFile)));
+        Assert.Equal(0.5, ModelCheckpoint.ReadMetadata(folder).ClassifierCrop.SliceAverageShare);
+
+        RewriteMetadata(m => m with { ClassifierCrop = m.ClassifierCrop with { SliceAverageShare = 1.5 } });
+        var error = Assert.Throws<ModelCheckpointException>(() => ModelCheckpoint.ReadMetadata(folder));
+        Assert.Contains("slice average share 1.5", error.Problem);
+    }
+
     private void RewriteMetadata(Func<CheckpointMetadata, CheckpointMetadata> change)
     {
         var path = Path.Combine(folder, ModelCheckpoint.MetadataFile);

@@ -81,6 +81,49 @@ public sealed class LesionClassifierTests
     }
 
     [Fact]
+    public void SliceAveragingIsTheMeanOverTheLesionsLargeSlices()
+    {
+        manual_seed(7);
+        using var network = new SubtypeClassifier(new SubtypeClassifierOptions { Widths = [4, 8], BlocksPerStage = [1, 1] });
+        var (images, mask) = Study();
+        // Slice 2 keeps its 14 x 10 pixels, slice 3 is cut to 14 x 6 (60%) and slice 4 gets 14 x 2 (20%).
+        for (int j = 16; j < 20; j++)
+            for (int i = 8; i < 22; i++) mask[Grid.Size.Index(i, j, 3)] = 0;
+        for (int j = 10; j < 12; j++)
+            for (int i = 8; i < 22; i++) mask[Grid.Size.Index(i, j, 4)] = 1;
+        images = images.ToDictionary(p => p.Key, p => Skew(p.Value));
+
+        var plain = new LesionClassifier(network, new CropOptions { Size = 16 }, IntensityNormalization.Paper);
+        var averaged = new LesionClassifier(network, new CropOptions { Size = 16, SliceAverageShare = 0.5 }, IntensityNormalization.Paper);
+        var perSlice = new[] { 2, 3 }.Select(k =>
+        {
+            var crops = images.ToDictionary(p => p.Key, p => LesionCrops.CropSlice(p.Value, mask, k, plain.Crop, plain.Normalization)!);
+            return plain.FromCrops(crops)!.Probabilities;
+        }).ToArray();
+        Assert.Equal(plain.Classify(images, mask)!.Probabilities, perSlice[0]);
+        Assert.True(perSlice[0].Zip(perSlice[1]).Max(p => Math.Abs(p.First - p.Second)) > 1e-5, "the two slices should differ");
+
+        var result = averaged.Classify(images, mask)!;
+        for (int c = 0; c < 5; c++) Assert.Equal((perSlice[0][c] + perSlice[1][c]) / 2, result.Probabilities[c], 6);
+        Assert.All(result.Crops.Values, box => Assert.Equal(2, box.K));   // boxes reported for the largest slice
+        // The lesion as runs (the edit loop's form) gives the same answer to the last bit.
+        var runs = RenalGrpc.Imaging.Components.ComponentRuns.Split(
+            RenalGrpc.Imaging.Components.ConnectedComponents.Label(mask, Grid.Size, RenalGrpc.Imaging.Components.Connectivity.Six))[0];
+        Assert.Equal(result.Probabilities, averaged.Classify(images, runs)!.Probabilities);
+        Assert.Throws<ArgumentException>(() => new CropOptions { SliceAverageShare = 1.5 }.Validate());
+    }
+
+    [Fact]
+    public void SlicesToClassifyStartWithTheLargestAndKeepThoseOverTheShare()
+    {
+        Assert.Equal(new[] { 12 }, LesionCrops.SlicesToClassify([0, 4, 10, 5], 10, 0));
+        Assert.Equal(new[] { 12, 11, 13 }, LesionCrops.SlicesToClassify([0, 4, 10, 5], 10, 0.4));
+        Assert.Equal(new[] { 12, 13 }, LesionCrops.SlicesToClassify([0, 4, 10, 5], 10, 0.5));
+        Assert.Equal(new[] { 1, 2 }, LesionCrops.SlicesToClassify([3, 8, 8], 0, 1));   // a tie goes first to the lowest k
+        Assert.Empty(LesionCrops.SlicesToClassify([0, 0], 0, 0.5));
+    }
+
+    [Fact]
     public void WithFlipsAppendsTheThreeFlippedCopiesOfEachItem()
     {
         var batch = Enumerable.Range(0, 2 * 1 * 2 * 2).Select(v => (float)v).ToArray();   // two items, one channel, 2 x 2
