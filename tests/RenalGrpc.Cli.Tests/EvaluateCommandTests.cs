@@ -67,6 +67,85 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Contains("is a file, give a folder", onFile.Stderr);
     }
 
+    [Fact]
+    public async Task Stage_two_rescored_from_saved_analyses_reproduces_the_run_and_follows_the_models_crop_settings()
+    {
+        var data = _scratch.File("data");
+        var phantom = await CliRun.Of("phantom", "--out", data, "--cases", "2", "--seed", "2029", "--balance", "uniform", "--size", "64x64x24");
+        Assert.True(phantom.ExitCode == 0, phantom.Stderr);
+        var saved = _scratch.File("saved");
+        var full = await CliRun.Of("evaluate", "--data", data, "--model", ModelFolder, "--report", _scratch.File("full.json"),
+            "--predictions", saved, "--save-aligned");
+        Assert.True(full.ExitCode == 0, full.Stderr);
+        foreach (string id in new[] { "case_00000", "case_00001" })
+        {
+            Assert.True(File.Exists(Path.Combine(saved, id + ".aligned", "outcome.json")), id);
+            Assert.Equal(VoxelType.Float32, NiftiFile.Read(Path.Combine(saved, id + ".aligned", "N.nii.gz")).VoxelType);
+        }
+
+        // The same model on the saved maps and phases: the same verdicts, Dice and alignment figures.
+        var again = await CliRun.Of("evaluate", "--data", data, "--model", ModelFolder, "--from-predictions", saved, "--report", _scratch.File("again.json"));
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        var before = Cases("full.json");
+        var after = Cases("again.json");
+        int withVerdict = 0;
+        foreach (var (a, b) in before.Zip(after))
+        {
+            Assert.Equal(a.GetProperty("diceTumor").GetDouble(), b.GetProperty("diceTumor").GetDouble(), 12);
+            Assert.Equal(a.GetProperty("predictedLesions").GetInt32(), b.GetProperty("predictedLesions").GetInt32());
+            Assert.Equal(a.GetProperty("referencePhase").GetString(), b.GetProperty("referencePhase").GetString());
+            Assert.Equal(a.GetProperty("alignmentErrorMm").GetRawText(), b.GetProperty("alignmentErrorMm").GetRawText());
+            var (p, q) = (Probabilities(a), Probabilities(b));
+            Assert.Equal(p is null, q is null);
+            if (p is null) continue;
+            withVerdict++;
+            for (int k = 0; k < 5; k++) Assert.Equal(p[k], q![k], 6);
+        }
+        Assert.True(withVerdict > 0, "no case had a verdict to compare");
+        using (var json = JsonDocument.Parse(File.ReadAllText(_scratch.File("again.json"))))
+            Assert.EndsWith("(stage 2 on saved)", json.RootElement.GetProperty("model").GetString());
+
+        // A copy of the model that crops with a 15 mm margin instead of 5: stage 2 really runs again.
+        var wide = _scratch.File("wide-model");
+        Directory.CreateDirectory(wide);
+        foreach (var file in Directory.GetFiles(ModelFolder)) File.Copy(file, Path.Combine(wide, Path.GetFileName(file)));
+        string metadataPath = Path.Combine(wide, "checkpoint.json");
+        string metadata = File.ReadAllText(metadataPath);
+        Assert.Contains("\"marginMm\": 5,", metadata);
+        File.WriteAllText(metadataPath, metadata.Replace("\"marginMm\": 5,", "\"marginMm\": 15,"));
+        var widened = await CliRun.Of("evaluate", "--data", data, "--model", wide, "--from-predictions", saved, "--report", _scratch.File("wide.json"));
+        Assert.True(widened.ExitCode == 0, widened.Stderr);
+        double change = before.Zip(Cases("wide.json")).Where(c => Probabilities(c.First) is not null)
+            .Max(c => Probabilities(c.First)!.Zip(Probabilities(c.Second)!).Max(x => Math.Abs(x.First - x.Second)));
+        Assert.True(change > 1e-4, $"a 15 mm crop margin changed no probability ({change})");
+
+        // Misuse and missing or broken saves are clear errors.
+        var withServer = await CliRun.Of("evaluate", "--data", data, "--from-predictions", saved, "--server", "http://127.0.0.1:1");
+        Assert.Equal(2, withServer.ExitCode);
+        Assert.Contains("--from-predictions takes --model only", withServer.Stderr);
+        var noFolder = await CliRun.Of("evaluate", "--data", data, "--model", ModelFolder, "--save-aligned");
+        Assert.Equal(2, noFolder.ExitCode);
+        Assert.Contains("--save-aligned needs --model and --predictions", noFolder.Stderr);
+        var plainPredictions = _scratch.File("plain");
+        Directory.CreateDirectory(plainPredictions);
+        var unsaved = await CliRun.Of("evaluate", "--data", data, "--model", ModelFolder, "--from-predictions", plainPredictions);
+        Assert.Equal(2, unsaved.ExitCode);
+        Assert.Contains("case_00000: no saved analysis", unsaved.Stderr);
+        File.WriteAllText(Path.Combine(saved, "case_00001.aligned", "outcome.json"), "{ \"referencePhase\": ");
+        var broken = await CliRun.Of("evaluate", "--data", data, "--model", ModelFolder, "--from-predictions", saved);
+        Assert.Equal(2, broken.ExitCode);
+        Assert.Contains("not a saved outcome", broken.Stderr);
+    }
+
+    private List<JsonElement> Cases(string reportName)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(_scratch.File(reportName)));
+        return json.RootElement.GetProperty("cases").EnumerateArray().Select(c => c.Clone()).ToList();
+    }
+
+    private static double[]? Probabilities(JsonElement scored) =>
+        scored.GetProperty("studyProbabilities") is { ValueKind: JsonValueKind.Array } p ? p.EnumerateArray().Select(v => v.GetDouble()).ToArray() : null;
+
     /// <summary>The written label map lies on the reference phase's truth grid and gives the report's Dice again.</summary>
     private static void AssertPredictionScoresAsReported(string data, string predictions, JsonElement scored)
     {

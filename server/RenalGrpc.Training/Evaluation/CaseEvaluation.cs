@@ -12,7 +12,11 @@ namespace RenalGrpc.Training.Evaluation;
 /// <param name="ReferenceToPhase">Reference LPS to phase LPS per moving phase as the registration found it;
 /// null where the analysis does not say (a server's diagnosis carries no transforms).</param>
 public sealed record CaseOutcome(string ReferencePhase, Volume Labels, IReadOnlyList<double>? StudyProbabilities, double Seconds,
-    IReadOnlyDictionary<string, LpsAffine>? ReferenceToPhase = null);
+    IReadOnlyDictionary<string, LpsAffine>? ReferenceToPhase = null)
+{
+    /// <summary>Every phase on the reference grid as stage 2 read it; only a local analysis has them (for <see cref="SavedAnalysis"/>).</summary>
+    public IReadOnlyDictionary<string, Volume>? AlignedImages { get; init; }
+}
 
 /// <summary>One case scored against its ground truth in the reference phase's grid.</summary>
 /// <param name="LargestTumorRadiusMm">Radius of the sphere with the volume of the largest true tumor component
