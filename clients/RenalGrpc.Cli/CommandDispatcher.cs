@@ -21,6 +21,7 @@ internal static class CommandDispatcher
         new DeleteCommand(),
         new TrainCommand(),
         new ImportSegmentationCommand(),
+        new EnsembleCommand(),
         new EvaluateCommand(),
     ];
 

@@ -77,7 +77,7 @@ public static class SegmentationImport
                 .Where(m => m.Key.StartsWith(ClassifierMetricPrefix, StringComparison.Ordinal))
                 .ToDictionary(m => m.Key, m => m.Value),
         };
-        return ModelCheckpoint.Save(request.OutputFolder, metadata, segmentation, classifier, existing?.Refinement);
+        return ModelCheckpoint.Save(request.OutputFolder, metadata, segmentation, classifier, existing?.Refinement, existing?.AdditionalClassifiers);
     }
 
     private static CheckpointMetadata ExecuteRoi(SegmentationImportRequest request, RoiRefinementOptions roi, Action<string> log)
@@ -94,6 +94,6 @@ public static class SegmentationImport
             CreatedUtc = DateTimeOffset.UtcNow,
             Refinement = roi with { Training = request.Training },
         };
-        return ModelCheckpoint.Save(request.OutputFolder, metadata, existing.Segmentation, existing.Classifier, refinement);
+        return ModelCheckpoint.Save(request.OutputFolder, metadata, existing.Segmentation, existing.Classifier, refinement, existing.AdditionalClassifiers);
     }
 }

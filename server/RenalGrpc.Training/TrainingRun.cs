@@ -92,10 +92,12 @@ public static class TrainingRun
             }
         }
         var classifier = model.Classifier;
+        var additionalClassifiers = model.AdditionalClassifiers;
         if (request.Stages is TrainingStages.Classification or TrainingStages.Both)
         {
             // Always a fresh network of the current shape: the classifier trains from scratch in minutes.
             classifier = new SubtypeClassifier(new SubtypeClassifierOptions());
+            additionalClassifiers = Array.Empty<SubtypeClassifier>(); // a new classifier replaces an ensemble: its members were not trained with it
             metadata = metadata with { ClassifierCrop = metadata.ClassifierCrop with { FlipAverage = request.Classification.FlipAverage } };
             foreach (var (key, value) in Classification.ClassifierTraining.Run(classifier, train, validation, metadata,
                          request.Classification with { Seed = request.Seed }, stateFolder, log, cancellationToken))
@@ -124,7 +126,7 @@ public static class TrainingRun
         // Undefined metrics (an AUC for a class absent from a small validation split) are left out: JSON has no NaN.
         var defined = metrics.Where(m => double.IsFinite(m.Value)).ToDictionary(m => m.Key, m => m.Value);
         return ModelCheckpoint.Save(request.OutputFolder, metadata with { Training = stage1Description, ClassifierTraining = classifierDescription, ValidationMetrics = defined },
-            model.Segmentation, classifier, model.Refinement);
+            model.Segmentation, classifier, model.Refinement, additionalClassifiers);
     }
 
     private static List<ModelGridPhase> LoadPhases(IReadOnlyList<TrainingCase> cases, Vec3 spacing, CheckpointMetadata metadata, Action<string> log)

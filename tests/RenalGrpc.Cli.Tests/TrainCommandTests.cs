@@ -1,8 +1,13 @@
 using RenalGrpc.Cli;
+using RenalGrpc.Engine.Checkpoints;
+using RenalGrpc.Imaging.Tests.Support;
 
 namespace RenalGrpc.Cli.Tests;
 
-/// <summary>`renal train` argument checks that need no dataset (training itself is tested in RenalGrpc.Training.Tests).</summary>
+/// <summary>
+/// `renal train` argument checks that need no dataset, and one seed training the same weights in two
+/// processes (training itself is tested in RenalGrpc.Training.Tests, in one process).
+/// </summary>
 public sealed class TrainCommandTests
 {
     [Fact]
@@ -13,5 +18,24 @@ public sealed class TrainCommandTests
         Assert.Equal(ExitCodes.BadInput, run.ExitCode);
         Assert.Contains("--cls-crops must be per-phase or reference", run.Stderr);
         Assert.False(Directory.Exists(scratch.File("model")));
+    }
+
+    [Fact]
+    public async Task Two_processes_with_one_seed_train_the_same_classifier()
+    {
+        // In one process a per-process hash seed (HashCode.Combine, string hashes) cannot show: run renal twice.
+        using var scratch = new ScratchFolder();
+        var data = scratch.File("data");
+        var made = await CliRun.Of("phantom", "--out", data, "--cases", "8", "--seed", "5", "--size", "64x64x24", "--balance", "uniform");
+        Assert.True(made.ExitCode == 0, made.Stderr);
+        var renal = Path.Combine(AppContext.BaseDirectory, "renal.dll");
+        string Train(string name)
+        {
+            var model = scratch.File(name);
+            ExternalProcess.Run("dotnet", [renal, "train", "--data", data, "--out", model, "--stage", "cls", "--cls-epochs", "2", "--seed", "3",
+                "--threads", "1", "--batch-size", "4", "--cls-crop-jitter", "0.5"], timeout: TimeSpan.FromMinutes(3));
+            return ModelCheckpoint.Sha256Of(Path.Combine(model, ModelCheckpoint.ClassifierFile));
+        }
+        Assert.Equal(Train("first"), Train("second"));
     }
 }

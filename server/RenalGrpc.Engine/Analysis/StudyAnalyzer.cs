@@ -76,10 +76,10 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
         var metadata = model.Metadata;
         if (segmenter is null) ownSegmenter = new NetworkPhaseSegmenter(model, Settings.Precision, Settings.TileStepFraction ?? model.Metadata.TileStep, Settings.BodyCrop);
         this.segmenter = segmenter ?? ownSegmenter!;
-        classifier = new LesionClassifier(model.Classifier, metadata.ClassifierCrop, metadata.Normalization);
+        classifier = new LesionClassifier(model.Classifiers, metadata.ClassifierCrop, metadata.Normalization);
         aligner = new PhaseAligner(new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]), Settings.Alignment);
         model.Segmentation.eval();
-        model.Classifier.eval();
+        foreach (var member in model.Classifiers) member.eval();
         model.Refinement?.eval();
     }
 

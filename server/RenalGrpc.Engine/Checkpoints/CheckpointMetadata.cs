@@ -25,7 +25,14 @@ public sealed record WeightsFile(string Stage, string File, string Sha256, long 
 public sealed record CheckpointMetadata
 {
     public const string FormatName = "renalgrpc-checkpoint";
-    public const int CurrentFormatVersion = 1;
+    /// <summary>
+    /// 2 = a checkpoint with several classifier members; 1 = one classifier, written whenever that is
+    /// all a checkpoint holds, so builds from before ensembles still read it. A build that knew only
+    /// format 1 would skip classifierMembers and silently run the first member alone: format 2 makes
+    /// it refuse instead.
+    /// </summary>
+    public const int CurrentFormatVersion = 2;
+    public const int SingleClassifierFormatVersion = 1;
 
     public string Format { get; init; } = FormatName;
     public int FormatVersion { get; init; } = CurrentFormatVersion;
@@ -44,6 +51,14 @@ public sealed record CheckpointMetadata
     public IntensityNormalization Normalization { get; init; } = IntensityNormalization.Paper;
     public SegmentationUNetOptions Segmentation { get; init; } = new();
     public SubtypeClassifierOptions Classifier { get; init; } = new();
+
+    /// <summary>
+    /// How many classifiers of the <see cref="Classifier"/> shape vote (their softmax is averaged):
+    /// 1 = classifier.bin alone; members 2..n are classifier-2.bin .. classifier-n.bin, networks
+    /// trained apart (e.g. other seeds and splits, as nnU-Net ensembles its folds).
+    /// </summary>
+    public int ClassifierMembers { get; init; } = 1;
+    public const int MaxClassifierMembers = 8;
 
     /// <summary>The optional multi-phase kidney-ROI stage (refinement.bin); null when the checkpoint has none.</summary>
     public RoiRefinementOptions? Refinement { get; init; }
@@ -74,10 +89,13 @@ public sealed record CheckpointMetadata
     public string? Problem()
     {
         if (Format != FormatName) return $"format is '{Format}', expected '{FormatName}'";
-        if (FormatVersion != CurrentFormatVersion) return $"format version {FormatVersion} is not supported (this build reads {CurrentFormatVersion})";
+        if (FormatVersion is < SingleClassifierFormatVersion or > CurrentFormatVersion)
+            return $"format version {FormatVersion} is not supported (this build reads {SingleClassifierFormatVersion} to {CurrentFormatVersion})";
+        if (FormatVersion == SingleClassifierFormatVersion && ClassifierMembers != 1) return $"format version 1 holds one classifier, not {ClassifierMembers}";
         if (string.IsNullOrWhiteSpace(Name) || string.IsNullOrWhiteSpace(Version)) return "name and version must be set";
         if (Labels is null || Labels.Count != Segmentation?.Classes) return $"{Labels?.Count} labels listed for a network with {Segmentation?.Classes} classes";
         if (Subtypes is null || Subtypes.Count != Classifier?.Classes) return $"{Subtypes?.Count} subtypes listed for a classifier with {Classifier?.Classes} classes";
+        if (ClassifierMembers is < 1 or > MaxClassifierMembers) return $"{ClassifierMembers} classifier members: 1 to {MaxClassifierMembers} are allowed";
         if (Phases is null || Phases.Count == 0) return "no phases listed";
         if (Refinement is not null && Refinement.Network?.Classes != Labels.Count) return $"the ROI network has {Refinement.Network?.Classes} classes for {Labels.Count} labels";
         if (SpacingMm is null || SpacingMm.Count != 3 || SpacingMm.Any(s => !(s > 0) || !double.IsFinite(s))) return "spacing must be three positive numbers (mm)";

@@ -7,11 +7,19 @@ namespace RenalGrpc.Engine.Checkpoints;
 
 /// <summary>The networks of a checkpoint with their metadata. Disposing it disposes the networks.</summary>
 public sealed class LoadedModel(CheckpointMetadata metadata, SegmentationUNet segmentation, SubtypeClassifier classifier,
-    SegmentationUNet? refinement = null) : IDisposable
+    SegmentationUNet? refinement = null, IReadOnlyList<SubtypeClassifier>? additionalClassifiers = null) : IDisposable
 {
     public CheckpointMetadata Metadata { get; } = metadata;
     public SegmentationUNet Segmentation { get; } = segmentation;
+
+    /// <summary>The first (or only) classifier member, classifier.bin.</summary>
     public SubtypeClassifier Classifier { get; } = classifier;
+
+    /// <summary>Classifier members 2..n (<see cref="CheckpointMetadata.ClassifierMembers"/>); empty for a single classifier.</summary>
+    public IReadOnlyList<SubtypeClassifier> AdditionalClassifiers { get; } = additionalClassifiers ?? Array.Empty<SubtypeClassifier>();
+
+    /// <summary>Every classifier member, <see cref="Classifier"/> first: stage 2 averages their softmax.</summary>
+    public IReadOnlyList<SubtypeClassifier> Classifiers => [Classifier, .. AdditionalClassifiers];
 
     /// <summary>The kidney-ROI network when <see cref="CheckpointMetadata.Refinement"/> is set.</summary>
     public SegmentationUNet? Refinement { get; } = refinement;
@@ -20,14 +28,16 @@ public sealed class LoadedModel(CheckpointMetadata metadata, SegmentationUNet se
     {
         Segmentation.Dispose();
         Classifier.Dispose();
+        foreach (var member in AdditionalClassifiers) member.Dispose();
         Refinement?.Dispose();
     }
 }
 
 /// <summary>
 /// A checkpoint is a folder: checkpoint.json (the <see cref="CheckpointMetadata"/>, written last,
-/// so a half-written folder is refused) plus segmentation.bin, classifier.bin and, when the
-/// metadata describes a kidney-ROI stage, refinement.bin, in TorchSharp's module.save format. Loading is strict: the metadata must be complete, every weights file must
+/// so a half-written folder is refused) plus segmentation.bin, classifier.bin (and classifier-2.bin ..
+/// classifier-n.bin for an ensemble of n classifiers) and, when the metadata describes a kidney-ROI
+/// stage, refinement.bin, in TorchSharp's module.save format. Loading is strict: the metadata must be complete, every weights file must
 /// match its recorded SHA-256, and every tensor must fit the architecture the metadata describes.
 /// </summary>
 public static class ModelCheckpoint
@@ -36,6 +46,11 @@ public static class ModelCheckpoint
     public const string SegmentationFile = "segmentation.bin";
     public const string ClassifierFile = "classifier.bin";
     public const string RefinementFile = "refinement.bin";
+
+    /// <summary>Weights file of classifier member <paramref name="member"/> (0-based): classifier.bin, classifier-2.bin, ...</summary>
+    public static string ClassifierMemberFile(int member) => member == 0 ? ClassifierFile : $"classifier-{member + 1}.bin";
+
+    private static string ClassifierMemberStage(int member) => member == 0 ? "classifier" : $"classifier-{member + 1}";
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -46,8 +61,9 @@ public static class ModelCheckpoint
 
     /// <summary>Writes the folder; the weights hashes are filled in from the written files.</summary>
     /// <param name="refinement">The kidney-ROI network; required exactly when metadata.Refinement is set.</param>
+    /// <param name="additionalClassifiers">Classifier members 2..n, of the first classifier's shape; metadata.ClassifierMembers is set from them.</param>
     public static CheckpointMetadata Save(string folder, CheckpointMetadata metadata, SegmentationUNet segmentation, SubtypeClassifier classifier,
-        SegmentationUNet? refinement = null)
+        SegmentationUNet? refinement = null, IReadOnlyList<SubtypeClassifier>? additionalClassifiers = null)
     {
         ArgumentNullException.ThrowIfNull(metadata);
         ArgumentNullException.ThrowIfNull(segmentation);
@@ -58,10 +74,15 @@ public static class ModelCheckpoint
 
         if ((metadata.Refinement is null) != (refinement is null))
             throw new ModelCheckpointException(metadataPath, "the ROI network and its metadata (Refinement) must be saved together");
+        additionalClassifiers ??= Array.Empty<SubtypeClassifier>();
+        if (additionalClassifiers.Any(c => !SameShape(c.Options, classifier.Options)))
+            throw new ModelCheckpointException(metadataPath, "every classifier member must have the first classifier's shape (channels, classes, widths, blocks)");
         var complete = metadata with
         {
             Segmentation = segmentation.Options,
             Classifier = classifier.Options,
+            ClassifierMembers = 1 + additionalClassifiers.Count,
+            FormatVersion = additionalClassifiers.Count == 0 ? CheckpointMetadata.SingleClassifierFormatVersion : CheckpointMetadata.CurrentFormatVersion,
             Refinement = refinement is null ? null : metadata.Refinement! with { Network = refinement.Options },
         };
         var problem = complete.Problem();
@@ -70,6 +91,17 @@ public static class ModelCheckpoint
         segmentation.save(Path.Combine(folder, SegmentationFile));
         classifier.save(Path.Combine(folder, ClassifierFile));
         var weights = new List<WeightsFile> { Describe(folder, "segmentation", SegmentationFile), Describe(folder, "classifier", ClassifierFile) };
+        for (int member = 1; member <= additionalClassifiers.Count; member++)
+        {
+            additionalClassifiers[member - 1].save(Path.Combine(folder, ClassifierMemberFile(member)));
+            weights.Add(Describe(folder, ClassifierMemberStage(member), ClassifierMemberFile(member)));
+        }
+        // Members of an earlier, larger ensemble must not sit beside metadata that does not list them.
+        for (int member = additionalClassifiers.Count + 1; member < CheckpointMetadata.MaxClassifierMembers; member++)
+        {
+            var stale = Path.Combine(folder, ClassifierMemberFile(member));
+            if (File.Exists(stale)) File.Delete(stale);
+        }
         var refinementPath = Path.Combine(folder, RefinementFile);
         if (refinement is not null)
         {
@@ -111,29 +143,33 @@ public static class ModelCheckpoint
     {
         var metadata = ReadMetadata(folder);
         var segmentationPath = VerifiedWeights(folder, metadata, "segmentation");
-        var classifierPath = VerifiedWeights(folder, metadata, "classifier");
+        var classifierPaths = Enumerable.Range(0, metadata.ClassifierMembers)
+            .Select(member => VerifiedWeights(folder, metadata, ClassifierMemberStage(member))).ToArray();
         var refinementPath = metadata.Refinement is null ? null : VerifiedWeights(folder, metadata, "refinement");
         var segmentation = new SegmentationUNet(metadata.Segmentation);
-        var classifier = new SubtypeClassifier(metadata.Classifier);
+        var classifiers = classifierPaths.Select(_ => new SubtypeClassifier(metadata.Classifier)).ToArray();
         var refinement = metadata.Refinement is null ? null : new SegmentationUNet(metadata.Refinement.Network);
         try
         {
             LoadStrict(segmentation, segmentationPath);
-            LoadStrict(classifier, classifierPath);
+            for (int member = 0; member < classifiers.Length; member++) LoadStrict(classifiers[member], classifierPaths[member]);
             if (refinement is not null) LoadStrict(refinement, refinementPath!);
         }
         catch
         {
             segmentation.Dispose();
-            classifier.Dispose();
+            foreach (var classifier in classifiers) classifier.Dispose();
             refinement?.Dispose();
             throw;
         }
         segmentation.eval();
-        classifier.eval();
+        foreach (var classifier in classifiers) classifier.eval();
         refinement?.eval();
-        return new LoadedModel(metadata, segmentation, classifier, refinement);
+        return new LoadedModel(metadata, segmentation, classifiers[0], refinement, classifiers[1..]);
     }
+
+    private static bool SameShape(SubtypeClassifierOptions a, SubtypeClassifierOptions b) =>
+        a.InputChannels == b.InputChannels && a.Classes == b.Classes && a.Widths.SequenceEqual(b.Widths) && a.BlocksPerStage.SequenceEqual(b.BlocksPerStage);
 
     /// <summary>Lower-case hex SHA-256 of a file.</summary>
     public static string Sha256Of(string path)

@@ -15,26 +15,38 @@ public sealed record LesionClassification(
 /// <summary>
 /// Stage 2 for one lesion: per phase the crop of the largest lesion slice (<see cref="LesionCrops"/>),
 /// the paper's phase triplets (<see cref="PhaseTriplets"/>) as one batch, the classifier in eval
-/// mode without gradients, softmax per triplet and the mean over triplets. Synchronous, one dispose
-/// scope per call (scopes and no_grad are per thread: never call it across an await).
+/// mode without gradients, softmax per triplet and the mean over triplets (and over the classifier
+/// members of an ensemble, each weighing the same). Synchronous, one dispose scope per call (scopes
+/// and no_grad are per thread: never call it across an await).
 /// </summary>
 public sealed class LesionClassifier
 {
-    private readonly SubtypeClassifier network;
+    private readonly IReadOnlyList<SubtypeClassifier> networks;
 
     public LesionClassifier(SubtypeClassifier network, CropOptions crop, IntensityNormalization normalization)
+        : this([network], crop, normalization)
     {
-        ArgumentNullException.ThrowIfNull(network);
+    }
+
+    /// <param name="networks">One classifier, or the members of an ensemble (softmax averaged).</param>
+    public LesionClassifier(IReadOnlyList<SubtypeClassifier> networks, CropOptions crop, IntensityNormalization normalization)
+    {
+        ArgumentNullException.ThrowIfNull(networks);
         ArgumentNullException.ThrowIfNull(crop);
         ArgumentNullException.ThrowIfNull(normalization);
+        if (networks.Count == 0 || networks.Any(n => n is null)) throw new ArgumentException("at least one classifier network is needed, and none may be null");
         crop.Validate();
         normalization.Validate();
-        if (network.Options.InputChannels != PhaseTriplets.InputChannels)
-            throw new ArgumentException($"the classifier takes {network.Options.InputChannels} channels; phase triplets with the mask give {PhaseTriplets.InputChannels}");
-        this.network = network;
+        foreach (var network in networks)
+            if (network.Options.InputChannels != PhaseTriplets.InputChannels)
+                throw new ArgumentException($"the classifier takes {network.Options.InputChannels} channels; phase triplets with the mask give {PhaseTriplets.InputChannels}");
+        this.networks = networks.ToArray();
         Crop = crop;
         Normalization = normalization;
     }
+
+    /// <summary>How many networks vote.</summary>
+    public int Members => networks.Count;
 
     public CropOptions Crop { get; }
     public IntensityNormalization Normalization { get; }
@@ -145,15 +157,20 @@ public sealed class LesionClassifier
         return result;
     }
 
-    /// <summary>Mean softmax over a Triplets x 4 x Size x Size batch.</summary>
+    /// <summary>Mean softmax over a Triplets x 4 x Size x Size batch (and over the members).</summary>
     public double[] Predict(float[] batch, int count)
     {
         ArgumentNullException.ThrowIfNull(batch);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        network.eval();
         var input = tensor(batch, new long[] { count, PhaseTriplets.InputChannels, Crop.Size, Crop.Size });
-        var mean = network.forward(input).softmax(1).mean(new long[] { 0 }).to(ScalarType.Float64).contiguous();
+        // Every member sees the same items, so the mean over all their softmax rows is the mean of the members' means.
+        var rows = networks.Select(network =>
+        {
+            network.eval();
+            return network.forward(input).softmax(1);
+        }).ToArray();
+        var mean = cat(rows, 0).mean(new long[] { 0 }).to(ScalarType.Float64).contiguous();
         return mean.data<double>().ToArray();
     }
 }

@@ -58,7 +58,7 @@ public static class ClassifierTraining
             classifier.train();
             double lr = options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * epoch / options.Epochs));
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-            var random = new Random(HashCode.Combine(options.Seed, epoch, 0xc15));
+            var random = new Random(StepSeed.For(options.Seed, epoch, 0xc15));
             var order = Enumerable.Range(0, trainCrops.Count).ToArray();
             random.Shuffle(order);
             double lossSum = 0;

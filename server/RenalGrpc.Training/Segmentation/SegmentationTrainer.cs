@@ -54,7 +54,7 @@ public sealed class SegmentationTrainer(SegmentationUNet model, SegmentationTrai
             cancellationToken.ThrowIfCancellationRequested();
             double lr = options.LearningRate * Math.Pow(1 - (double)step / options.Steps, 0.9);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-            var random = new Random(HashCode.Combine(options.Seed, step, 0x5e9));
+            var random = new Random(StepSeed.For(options.Seed, step, 0x5e9));
             double loss;
             using (NewDisposeScope())
             {
