@@ -10,7 +10,7 @@ namespace RenalGrpc.Engine.Tests.Checkpoints;
 /// <summary>A checkpoint whose stage 2 is an ensemble of classifiers (classifier.bin, classifier-2.bin, ...).</summary>
 public sealed class ClassifierMembersTests : IDisposable
 {
-    private static readonly SubtypeClassifierOptions TinyClassifier = new() { Widths = new[] { 4, 8 }, BlocksPerStage = new[] { 1, 1 } };
+    private static readonly SubtypeClassifierOptions TinyClassifier = ModelCheckpointTests.TinyClassifier;
     private readonly string folder = Path.Combine(Path.GetTempPath(), "renal-members-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
@@ -18,12 +18,7 @@ public sealed class ClassifierMembersTests : IDisposable
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 
-    private static CheckpointMetadata Metadata() => new()
-    {
-        Name = "tiny-ensemble",
-        Version = "0.0.1",
-        Training = new TrainingDescription { DataDescription = "random initialisation, no data", Seed = 42 },
-    };
+    private static CheckpointMetadata Metadata() => ModelCheckpointTests.Metadata();
 
     [Fact]
     public void EveryMemberRoundTrips_IsListedWithItsHash_AndAFlippedByteInOneIsRefused()

@@ -7,7 +7,7 @@ namespace RenalGrpc.Engine.Tests.Checkpoints;
 
 public sealed class ModelCheckpointTests : IDisposable
 {
-    private static readonly SubtypeClassifierOptions TinyClassifier = new() { Widths = new[] { 4, 8 }, BlocksPerStage = new[] { 1, 1 } };
+    internal static readonly SubtypeClassifierOptions TinyClassifier = new() { Widths = new[] { 4, 8 }, BlocksPerStage = new[] { 1, 1 } };
     private readonly string folder = Path.Combine(Path.GetTempPath(), "renal-checkpoint-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
@@ -15,7 +15,7 @@ public sealed class ModelCheckpointTests : IDisposable
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 
-    private static CheckpointMetadata Metadata() => new()
+    internal static CheckpointMetadata Metadata() => new()
     {
         Name = "tiny-test",
         Version = "0.0.1",
