@@ -26,7 +26,7 @@ public sealed class ClassifierEnsembleTests(TinyDataset data) : IDisposable
     [Fact]
     public void MembersVoteWithTheBase_StageOneIsKept_AndRetrainingTheClassifierEndsTheEnsemble()
     {
-        var first = Train("first", 5);
+        var first = Train("first", 5, TrainingStages.Classification); // stage 1 stays its seeded initialisation: its hash is what is checked
         // The member: the same stage 1, a classifier trained with another seed (another split and draws).
         var second = Path.Combine(root, "second");
         Directory.CreateDirectory(second);
