@@ -79,9 +79,7 @@ public static class ClassifierEnsemble
     {
         ArgumentNullException.ThrowIfNull(baseMetadata);
         ArgumentNullException.ThrowIfNull(member);
-        var (a, b) = (baseMetadata.Classifier, member.Classifier);
-        if (a.InputChannels != b.InputChannels || a.Classes != b.Classes || !a.Widths.SequenceEqual(b.Widths) || !a.BlocksPerStage.SequenceEqual(b.BlocksPerStage))
-            return "its classifier has another shape";
+        if (!baseMetadata.Classifier.SameShape(member.Classifier)) return "its classifier has another shape";
         if (!baseMetadata.Subtypes.SequenceEqual(member.Subtypes)) return "its subtypes differ";
         if (baseMetadata.ClassifierCrop != member.ClassifierCrop) return "its crops are cut differently (classifierCrop in checkpoint.json)";
         if (baseMetadata.Normalization != member.Normalization) return "its intensity normalisation differs";

@@ -75,7 +75,7 @@ public static class ModelCheckpoint
         if ((metadata.Refinement is null) != (refinement is null))
             throw new ModelCheckpointException(metadataPath, "the ROI network and its metadata (Refinement) must be saved together");
         additionalClassifiers ??= Array.Empty<SubtypeClassifier>();
-        if (additionalClassifiers.Any(c => !SameShape(c.Options, classifier.Options)))
+        if (additionalClassifiers.Any(c => !c.Options.SameShape(classifier.Options)))
             throw new ModelCheckpointException(metadataPath, "every classifier member must have the first classifier's shape (channels, classes, widths, blocks)");
         var complete = metadata with
         {
@@ -167,9 +167,6 @@ public static class ModelCheckpoint
         refinement?.eval();
         return new LoadedModel(metadata, segmentation, classifiers[0], refinement, classifiers[1..]);
     }
-
-    private static bool SameShape(SubtypeClassifierOptions a, SubtypeClassifierOptions b) =>
-        a.InputChannels == b.InputChannels && a.Classes == b.Classes && a.Widths.SequenceEqual(b.Widths) && a.BlocksPerStage.SequenceEqual(b.BlocksPerStage);
 
     /// <summary>Lower-case hex SHA-256 of a file.</summary>
     public static string Sha256Of(string path)

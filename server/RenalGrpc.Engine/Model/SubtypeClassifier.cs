@@ -15,6 +15,11 @@ public sealed record SubtypeClassifierOptions
     public IReadOnlyList<int> Widths { get; init; } = new[] { 16, 32, 64, 128 };
     public IReadOnlyList<int> BlocksPerStage { get; init; } = new[] { 2, 2, 2, 2 };
 
+    /// <summary>Whether a network of <paramref name="other"/> has this one's tensors (the lists compared by value).</summary>
+    public bool SameShape(SubtypeClassifierOptions other) =>
+        other is not null && InputChannels == other.InputChannels && Classes == other.Classes
+        && Widths.SequenceEqual(other.Widths) && BlocksPerStage.SequenceEqual(other.BlocksPerStage);
+
     public void Validate()
     {
         if (InputChannels < 1) throw new ArgumentException($"input channels must be at least 1, got {InputChannels}");
