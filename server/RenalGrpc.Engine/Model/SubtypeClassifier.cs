@@ -117,6 +117,10 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
         var residual = downsample is null ? input : downsample.forward(input);
         var x = relu.forward(bn1.forward(conv1.forward(input)));
         x = bn2.forward(conv2.forward(x));
-        return relu.forward(x + residual);
+        // Not `x + residual`: TorchSharp makes that call's alpha (1) as a temporary Scalar that nothing
+        // keeps alive during the native add, and a finalizer freeing it mid-call was seen to fail
+        // the add ("Expected false to be true" in Scalar::toFloat). `using` holds it until the add returns.
+        using var one = 1.ToScalar();
+        return relu.forward(x.add(residual, one));
     }
 }
