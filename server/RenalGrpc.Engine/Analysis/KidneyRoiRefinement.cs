@@ -2,6 +2,7 @@ using RenalGrpc.Engine.Model;
 using RenalGrpc.Engine.Preprocessing;
 using RenalGrpc.Imaging;
 using RenalGrpc.Imaging.Components;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RenalGrpc.Engine.Analysis;
@@ -151,7 +152,9 @@ public static class KidneyRoiRefinement
         {
             // The crop's i axis is the reference's, which is left-right for axial scans.
             var mirrored = network.forward(x.flip(-1)).to_type(ScalarType.Float32).softmax(1).flip(-1);
-            probability = (probability + mirrored) / 2;
+            using var one = 1.ToScalar();
+            using var two = 2.ToScalar();
+            probability = probability.add(mirrored, one).div(two);
         }
         var tumor = probability.select(1, Tumor).contiguous().data<float>().ToArray();
         return (tumor, withCyst ? probability.select(1, Cyst).contiguous().data<float>().ToArray() : null);

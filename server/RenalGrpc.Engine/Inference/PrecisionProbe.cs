@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace RenalGrpc.Engine.Inference;
@@ -45,7 +46,8 @@ public static class PrecisionProbe
         using var noGrad = no_grad();
         var generator = new Generator(7);
         var input = randn(new long[] { 1, 16, 16, 48, 48 }, generator: generator).to(type);
-        var weight = (randn(new long[] { 16, 16, 3, 3, 3 }, generator: generator) * 0.1).to(type);
+        using var tenth = 0.1.ToScalar();
+        var weight = randn(new long[] { 16, 16, 3, 3, 3 }, generator: generator).mul(tenth).to(type);
         nn.functional.conv3d(input, weight, padding: new long[] { 1, 1, 1 }).Dispose();
         var times = new double[3];
         var clock = new Stopwatch();

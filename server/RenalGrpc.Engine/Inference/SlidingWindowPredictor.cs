@@ -93,6 +93,8 @@ public sealed class SlidingWindowPredictor
         var weightSum = zeros(paddedShape, dtype: ScalarType.Float32, device: image.device);
         Tensor? sum = null;
 
+        // Held for the whole loop: an implicit alpha could be freed mid-add (HeldScalarTests).
+        using var one = 1.ToScalar();
         int done = 0;
         foreach (var start in plan.TileStarts())
         {
@@ -112,8 +114,8 @@ public sealed class SlidingWindowPredictor
                     sum = zeros(new[] { prediction.shape[0] }.Concat(paddedShape).ToArray(), dtype: ScalarType.Float32, device: image.device)
                         .MoveToOuterDisposeScope();
                 }
-                sum[TensorIndex.Colon, region[0], region[1], region[2]].add_(prediction * gaussian);
-                weightSum[region[0], region[1], region[2]].add_(gaussian);
+                sum[TensorIndex.Colon, region[0], region[1], region[2]].add_(prediction * gaussian, one);
+                weightSum[region[0], region[1], region[2]].add_(gaussian, one);
             }
             done++;
             progress?.Invoke((double)done / plan.TileCount);
@@ -131,6 +133,8 @@ public sealed class SlidingWindowPredictor
     /// <summary>Classes x tile: the mean over mirror variants of softmax or logits.</summary>
     private Tensor PredictTile(Tensor input, IReadOnlyList<long[]> mirrorSets)
     {
+        using var one = 1.ToScalar();
+        using var count = mirrorSets.Count.ToScalar();
         Tensor? total = null;
         foreach (var dims in mirrorSets)
         {
@@ -140,9 +144,9 @@ public sealed class SlidingWindowPredictor
             if (logits.dtype != ScalarType.Float32) logits = logits.to(ScalarType.Float32);
             if (dims.Length > 0) logits = logits.flip(dims);
             var value = Options.Accumulation == TileAccumulation.Probabilities ? logits.softmax(1) : logits;
-            total = total is null ? value : total + value;
+            total = total is null ? value : total.add(value, one);
         }
-        return (total! / mirrorSets.Count)[0];
+        return total!.div(count)[0];
     }
 
     /// <summary>Every subset of the mirror axes as tensor dims of an N x C x Z x Y x X batch; the empty set first.</summary>

@@ -87,20 +87,20 @@ public sealed class UNetStage : nn.Module<Tensor, Tensor>
 {
     private readonly Conv3d conv1;
     private readonly InstanceNorm3d norm1;
-    private readonly LeakyReLU act1;
+    private readonly HeldSlopeLeakyRelu act1;
     private readonly Conv3d conv2;
     private readonly InstanceNorm3d norm2;
-    private readonly LeakyReLU act2;
+    private readonly HeldSlopeLeakyRelu act2;
 
     public UNetStage(int inChannels, int outChannels, int[] stride, double slope) : base(nameof(UNetStage))
     {
         conv1 = nn.Conv3d(inChannels, outChannels, kernel_size: (3L, 3L, 3L),
             stride: (stride[0], stride[1], stride[2]), padding: (1L, 1L, 1L), bias: true);
         norm1 = nn.InstanceNorm3d(outChannels, eps: 1e-5, affine: true);
-        act1 = nn.LeakyReLU(slope);
+        act1 = new HeldSlopeLeakyRelu(slope);
         conv2 = nn.Conv3d(outChannels, outChannels, kernel_size: (3L, 3L, 3L), padding: (1L, 1L, 1L), bias: true);
         norm2 = nn.InstanceNorm3d(outChannels, eps: 1e-5, affine: true);
-        act2 = nn.LeakyReLU(slope);
+        act2 = new HeldSlopeLeakyRelu(slope);
         RegisterComponents();
     }
 

@@ -43,7 +43,7 @@ public sealed class SubtypeClassifier : nn.Module<Tensor, Tensor>
 {
     private readonly Conv2d phase_mixer;
     private readonly Conv2d stem_conv;
-    private readonly BatchNorm2d stem_norm;
+    private readonly HeldScalarBatchNorm2d stem_norm;
     private readonly ReLU stem_act;
     private readonly ModuleList<BasicBlock> blocks;
     private readonly AdaptiveAvgPool2d pool;
@@ -56,7 +56,7 @@ public sealed class SubtypeClassifier : nn.Module<Tensor, Tensor>
         Options = options;
         phase_mixer = nn.Conv2d(options.InputChannels, 3, kernel_size: 1, bias: true);
         stem_conv = nn.Conv2d(3, options.Widths[0], kernel_size: 3, stride: 2, padding: 1, bias: false);
-        stem_norm = nn.BatchNorm2d(options.Widths[0]);
+        stem_norm = new HeldScalarBatchNorm2d(options.Widths[0]);
         stem_act = nn.ReLU();
         blocks = new ModuleList<BasicBlock>();
         int channels = options.Widths[0];
@@ -90,24 +90,24 @@ public sealed class SubtypeClassifier : nn.Module<Tensor, Tensor>
 public sealed class BasicBlock : nn.Module<Tensor, Tensor>
 {
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly HeldScalarBatchNorm2d bn1;
     private readonly Conv2d conv2;
-    private readonly BatchNorm2d bn2;
+    private readonly HeldScalarBatchNorm2d bn2;
     private readonly ReLU relu;
     private readonly Sequential? downsample;
 
     public BasicBlock(int inChannels, int outChannels, int stride) : base(nameof(BasicBlock))
     {
         conv1 = nn.Conv2d(inChannels, outChannels, kernel_size: 3, stride: stride, padding: 1, bias: false);
-        bn1 = nn.BatchNorm2d(outChannels);
+        bn1 = new HeldScalarBatchNorm2d(outChannels);
         conv2 = nn.Conv2d(outChannels, outChannels, kernel_size: 3, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(outChannels);
+        bn2 = new HeldScalarBatchNorm2d(outChannels);
         relu = nn.ReLU();
         if (stride != 1 || inChannels != outChannels)
         {
             downsample = nn.Sequential(
                 nn.Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false),
-                nn.BatchNorm2d(outChannels));
+                new HeldScalarBatchNorm2d(outChannels));
         }
         RegisterComponents();
     }

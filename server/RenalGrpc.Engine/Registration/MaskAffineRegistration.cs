@@ -59,26 +59,32 @@ public static class MaskAffineRegistration
         var shift = movingCentre.Value - referenceCentre.Value;
         var start = AffineTransform.Translation(shift.X, shift.Y, shift.Z);
 
-        var theta = new TorchSharp.Modules.Parameter(start.ToTensor(), requires_grad: true);
-        using var optimizer = optim.Adam(new[] { theta }, lr: options.LearningRate);
+        // The parameters live in doubles and Adam is ours (VectorAdam): TorchSharp's optimizers
+        // make Scalars implicitly, which another thread's collection can free mid-call.
+        var parameters = start.Theta.ToArray();
+        var adam = new VectorAdam(parameters.Length, options.LearningRate);
+        var gradient = new double[parameters.Length];
         double initialDice = double.NaN, bestDice = double.NegativeInfinity;
         var best = start;
         for (int step = 0; step <= options.Steps; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var stepScope = NewDisposeScope();
-            optimizer.zero_grad();
+            var theta = new AffineTransform(parameters).ToTensor().requires_grad_();
             var dice = MeanSoftDice(Warp(moving, theta), reference, options.DiceEpsilon, options.SquaredDenominator);
             double value = dice.item<float>();
             if (step == 0) initialDice = value;
             if (value > bestDice)
             {
                 bestDice = value;
-                best = AffineTransform.FromTensor(theta);
+                best = new AffineTransform(parameters);
             }
             if (step == options.Steps) break; // the last evaluation scores the final update
-            (1 - dice).backward();
-            optimizer.step();
+            dice.neg().backward(); // maximise Dice; the gradient of 1 - Dice without a Scalar
+            var grad = theta.grad ?? throw new InvalidOperationException("the registration's Dice has no gradient");
+            var values = grad.to(ScalarType.Float64).contiguous().data<double>();
+            for (int n = 0; n < gradient.Length; n++) gradient[n] = values[n];
+            adam.Step(parameters, gradient);
         }
         return new MaskRegistrationResult(best, initialDice, bestDice, options.Steps);
     }
@@ -109,10 +115,14 @@ public static class MaskAffineRegistration
     /// <summary>Mean over channels of 2 |A.B| / (|A|^2 + |B|^2), or / (|A| + |B|), on N x C x Z x Y x X.</summary>
     public static Tensor MeanSoftDice(Tensor a, Tensor b, double epsilon = 1e-5, bool squaredDenominator = true)
     {
+        // Explicit, held Scalars: see HeldScalarTests.
+        using var one = 1.ToScalar();
+        using var two = 2.ToScalar();
+        using var eps = epsilon.ToScalar();
         var dims = new long[] { 0, 2, 3, 4 };
         var overlap = (a * b).sum(dims);
-        var total = squaredDenominator ? (a * a).sum(dims) + (b * b).sum(dims) : a.sum(dims) + b.sum(dims);
-        return (2 * overlap / (total + epsilon)).mean();
+        var total = squaredDenominator ? (a * a).sum(dims).add((b * b).sum(dims), one) : a.sum(dims).add(b.sum(dims), one);
+        return overlap.mul(two).div(total.add(eps, one)).mean();
     }
 
     /// <summary>
@@ -123,8 +133,11 @@ public static class MaskAffineRegistration
     {
         ArgumentNullException.ThrowIfNull(labels);
         using var scope = NewDisposeScope();
-        var tumor = labels.eq(2).to(ScalarType.Float32);
-        var kidney = labels.ge(1).logical_and(labels.le(3)).to(ScalarType.Float32);
+        using var kidneyLabel = 1.ToScalar();
+        using var tumorLabel = 2.ToScalar();
+        using var cystLabel = 3.ToScalar();
+        var tumor = labels.eq(tumorLabel).to(ScalarType.Float32);
+        var kidney = labels.ge(kidneyLabel).logical_and(labels.le(cystLabel)).to(ScalarType.Float32);
         return stack(new[] { tumor, kidney }, 0).MoveToOuterDisposeScope();
     }
 
@@ -141,7 +154,8 @@ public static class MaskAffineRegistration
         {
             var others = new long[] { 0, 1, 2 }.Where(d => d != dim).ToArray();
             var profile = w.sum(others);
-            var index = arange(length, dtype: ScalarType.Float64);
+            using var stop = length.ToScalar();
+            var index = arange(stop, dtype: ScalarType.Float64);
             return NormalizedCoordinates.FromIndex((profile * index).sum().item<double>() / total, length);
         }
         return new Vec3(Axis(2, size.I), Axis(1, size.J), Axis(0, size.K));

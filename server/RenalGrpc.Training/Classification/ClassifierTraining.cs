@@ -5,6 +5,7 @@ using RenalGrpc.Engine.Classification;
 using RenalGrpc.Engine.Model;
 using RenalGrpc.Imaging;
 using RenalGrpc.Training.Data;
+using RenalGrpc.Training.Optimization;
 using RenalGrpc.Training.Metrics;
 using static TorchSharp.torch;
 
@@ -36,7 +37,7 @@ public static class ClassifierTraining
         if (trainCrops.Count < 2) throw new ImagingException($"only {trainCrops.Count} training cases carry a subtype and a tumor; the classifier needs more");
         log($"[cls] {trainCrops.Count} training and {validationCrops.Count} validation lesions cut ({options.CropSource}) in {clock.Elapsed.TotalSeconds:F0} s");
 
-        var optimizer = optim.AdamW(classifier.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        using var optimizer = new AdamOptimizer(classifier.parameters(), options.LearningRate, options.WeightDecay, decoupledWeightDecay: true);
         int startEpoch = 0;
         if (stateFolder is not null && File.Exists(Path.Combine(stateFolder, StateFile)))
         {
@@ -44,7 +45,7 @@ public static class ClassifierTraining
             if (state.Seed == options.Seed && state.TotalEpochs == options.Epochs)
             {
                 classifier.load(Path.Combine(stateFolder, WeightsFile));
-                optimizer.load_state_dict(Path.Combine(stateFolder, OptimizerFile));
+                optimizer.Load(Path.Combine(stateFolder, OptimizerFile));
                 startEpoch = state.Epoch;
             }
         }
@@ -57,7 +58,7 @@ public static class ClassifierTraining
         {
             classifier.train();
             double lr = options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * epoch / options.Epochs));
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            optimizer.LearningRate = lr;
             var random = new Random(StepSeed.For(options.Seed, epoch, 0xc15));
             var order = Enumerable.Range(0, trainCrops.Count).ToArray();
             random.Shuffle(order);
@@ -80,10 +81,10 @@ public static class ClassifierTraining
                 using var scope = NewDisposeScope();
                 var x = tensor(inputs, new long[] { batch.Length, PhaseTriplets.InputChannels, size, size });
                 var y = tensor(batch.Select(c => (long)c.Subtype).ToArray());
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var loss = nn.functional.cross_entropy(classifier.forward(x), y);
                 loss.backward();
-                optimizer.step();
+                optimizer.Step();
                 lossSum += loss.item<float>();
             }
             if ((epoch + 1) % 5 == 0 || epoch + 1 == options.Epochs)
@@ -97,7 +98,7 @@ public static class ClassifierTraining
             {
                 Directory.CreateDirectory(stateFolder);
                 classifier.save(Path.Combine(stateFolder, WeightsFile));
-                optimizer.save_state_dict(Path.Combine(stateFolder, OptimizerFile));
+                optimizer.Save(Path.Combine(stateFolder, OptimizerFile));
                 File.WriteAllText(Path.Combine(stateFolder, StateFile), JsonSerializer.Serialize(new ClassifierRunState(epoch + 1, options.Seed, options.Epochs)));
             }
         }

@@ -29,13 +29,18 @@ public static class SegmentationAugmentation
             {
                 double scale = 1 + (random.NextDouble() * 2 - 1) * 0.1;
                 double shift = (random.NextDouble() * 2 - 1) * 0.1;
-                image = image * scale + shift;
+                using var scaleBy = scale.ToScalar();
+                using var shiftBy = shift.ToScalar();
+                using var one = 1.ToScalar();
+                image = image.mul(scaleBy).add(shiftBy, one);
             }
             if (random.NextDouble() < options.NoiseProbability)
             {
                 double sd = random.NextDouble() * 0.1;
                 var generator = new Generator((ulong)random.NextInt64(1, long.MaxValue));
-                image = image + randn(image.shape, generator: generator) * sd;
+                using var sdBy = sd.ToScalar();
+                using var one = 1.ToScalar();
+                image = image.add(randn(image.shape, generator: generator).mul(sdBy), one);
             }
             imageParts.Add(image);
             labelParts.Add(label);
@@ -53,7 +58,11 @@ public static class SegmentationAugmentation
         var theta = tensor(new float[] { (float)c, (float)-s, 0, 0, (float)s, (float)c, 0, 0, 0, 0, 1, 0 }, new long[] { 1, 3, 4 });
         var grid = nn.functional.affine_grid(theta, image.shape, align_corners: false);
         // Shift so that the constant 0 padding of grid_sample becomes the air value.
-        var warped = nn.functional.grid_sample(image - padValue, grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false) + padValue;
+        using var one = 1.ToScalar();
+        using var pad = padValue.ToScalar();
+        using var unpad = (-padValue).ToScalar();
+        var warped = nn.functional.grid_sample(image.add(unpad, one), grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false)
+            .add(pad, one);
         var warpedLabel = nn.functional.grid_sample(label.unsqueeze(1).to_type(ScalarType.Float32), grid, GridSampleMode.Nearest,
             GridSamplePaddingMode.Zeros, align_corners: false).squeeze(1).to_type(ScalarType.Int64);
         return (warped, warpedLabel);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using RenalGrpc.Engine.Model;
 using RenalGrpc.Training.Data;
+using RenalGrpc.Training.Optimization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -27,7 +28,7 @@ public sealed class SegmentationTrainer(SegmentationUNet model, SegmentationTrai
     {
         options.Validate();
         var sampler = new PatchSampler(phases, options.PatchShape, padValue);
-        var optimizer = optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        using var optimizer = new AdamOptimizer(model.parameters(), options.LearningRate, options.WeightDecay, decoupledWeightDecay: false);
         var state = new SegmentationRunState(0, options.Seed, options.Steps, new List<double>());
         if (stateFolder is not null && File.Exists(Path.Combine(stateFolder, StateFile)))
         {
@@ -41,7 +42,7 @@ public sealed class SegmentationTrainer(SegmentationUNet model, SegmentationTrai
             // new total from the saved step on (same total = an exact continuation).
             state = state with { TotalSteps = options.Steps };
             model.load(Path.Combine(stateFolder, WeightsFile));
-            optimizer.load_state_dict(Path.Combine(stateFolder, OptimizerFile));
+            optimizer.Load(Path.Combine(stateFolder, OptimizerFile));
         }
 
         model.train();
@@ -53,17 +54,17 @@ public sealed class SegmentationTrainer(SegmentationUNet model, SegmentationTrai
         {
             cancellationToken.ThrowIfCancellationRequested();
             double lr = options.LearningRate * Math.Pow(1 - (double)step / options.Steps, 0.9);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            optimizer.LearningRate = lr;
             var random = new Random(StepSeed.For(options.Seed, step, 0x5e9));
             double loss;
             using (NewDisposeScope())
             {
                 var (images, labels) = Batch(sampler, random);
                 (images, labels) = SegmentationAugmentation.Apply(images, labels, options, random, padValue);
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 var (total, ce, dice) = SegmentationLoss.Compute(model.forward(images), labels);
                 total.backward();
-                optimizer.step();
+                optimizer.Step();
                 loss = total.item<float>();
             }
             state.Losses.Add(loss);
@@ -101,12 +102,12 @@ public sealed class SegmentationTrainer(SegmentationUNet model, SegmentationTrai
             tensor(labels, new long[] { options.BatchSize, shape[0], shape[1], shape[2] }));
     }
 
-    private void Save(string folder, TorchSharp.Modules.Adam optimizer, SegmentationRunState state)
+    private void Save(string folder, AdamOptimizer optimizer, SegmentationRunState state)
     {
         Directory.CreateDirectory(folder);
         // Write to temporary names, then move, so an interrupted save never leaves a torn state.
         model.save(Path.Combine(folder, WeightsFile + ".tmp"));
-        optimizer.save_state_dict(Path.Combine(folder, OptimizerFile + ".tmp"));
+        optimizer.Save(Path.Combine(folder, OptimizerFile + ".tmp"));
         File.WriteAllText(Path.Combine(folder, StateFile + ".tmp"), JsonSerializer.Serialize(state));
         foreach (var file in new[] { WeightsFile, OptimizerFile, StateFile })
             File.Move(Path.Combine(folder, file + ".tmp"), Path.Combine(folder, file), overwrite: true);
