@@ -41,6 +41,13 @@ public static class UnheldScalarScan
         return findings.Distinct().ToList();
     }
 
+    /// <summary>Fails with every finding listed, so one run names all the places to fix.</summary>
+    public static void AssertNone(Assembly assembly)
+    {
+        var findings = Find(assembly);
+        Xunit.Assert.True(findings.Count == 0, $"unheld Scalars in {assembly.GetName().Name}:\n" + string.Join("\n", findings));
+    }
+
     /// <summary>Why a call leaves a Scalar unheld, or null when it does not.</summary>
     public static string? Reason(MethodBase callee)
     {
