@@ -65,6 +65,11 @@ internal static class CommandDispatcher
             stderr.WriteLine($"renal {command.Name}: {ex.Message}");
             return ExitCodes.BadInput;
         }
+        catch (RenalGrpc.Training.TrainingStateException ex)
+        {
+            stderr.WriteLine($"renal {command.Name}: {ex.Message}");
+            return ExitCodes.BadInput;
+        }
         catch (FileNotFoundException ex)
         {
             stderr.WriteLine($"renal {command.Name}: {ex.FileName ?? ex.Message}: file not found");

@@ -38,4 +38,31 @@ public sealed class TrainCommandTests
         }
         Assert.Equal(Train("first"), Train("second"));
     }
+
+    [Fact]
+    public async Task A_state_folder_of_another_run_is_refused_with_exit_2()
+    {
+        using var scratch = new ScratchFolder();
+        var data = scratch.File("data");
+        var made = await CliRun.Of("phantom", "--out", data, "--cases", "2", "--seed", "5", "--size", "64x64x24", "--balance", "uniform");
+        Assert.True(made.ExitCode == 0, made.Stderr);
+        var state = Directory.CreateDirectory(Path.Combine(scratch.File("model"), "train-state")).FullName;
+
+        File.WriteAllText(Path.Combine(state, "segmentation-state.json"), """{"Step":1,"Seed":99,"TotalSteps":10,"Losses":[1.0]}""");
+        var otherSeed = await CliRun.Of("train", "--data", data, "--out", scratch.File("model"), "--stage", "seg", "--epochs", "1", "--seed", "3", "--val-fraction", "0");
+        Assert.Equal(ExitCodes.BadInput, otherSeed.ExitCode);
+        Assert.Contains("holds a run with seed 99", otherSeed.Stderr);
+        Assert.DoesNotContain("   at ", otherSeed.Stderr); // a message, not a stack trace
+
+        File.WriteAllText(Path.Combine(state, "segmentation-state.json"), "{ torn");
+        var torn = await CliRun.Of("train", "--data", data, "--out", scratch.File("model"), "--stage", "seg", "--epochs", "1", "--seed", "3", "--val-fraction", "0");
+        Assert.Equal(ExitCodes.BadInput, torn.ExitCode);
+        Assert.Contains("is not a training state", torn.Stderr);
+
+        // Same seed, but weights and optimizer state missing (or from an older build): refused, not a crash.
+        File.WriteAllText(Path.Combine(state, "segmentation-state.json"), """{"Step":1,"Seed":3,"TotalSteps":10,"Losses":[1.0]}""");
+        var missing = await CliRun.Of("train", "--data", data, "--out", scratch.File("model"), "--stage", "seg", "--epochs", "1", "--seed", "3", "--val-fraction", "0");
+        Assert.Equal(ExitCodes.BadInput, missing.ExitCode);
+        Assert.Contains("cannot be resumed", missing.Stderr);
+    }
 }

@@ -41,11 +41,20 @@ public static class ClassifierTraining
         int startEpoch = 0;
         if (stateFolder is not null && File.Exists(Path.Combine(stateFolder, StateFile)))
         {
-            var state = JsonSerializer.Deserialize<ClassifierRunState>(File.ReadAllText(Path.Combine(stateFolder, StateFile)))!;
+            ClassifierRunState state;
+            try { state = JsonSerializer.Deserialize<ClassifierRunState>(File.ReadAllText(Path.Combine(stateFolder, StateFile))) ?? throw new JsonException("empty"); }
+            catch (JsonException e) { throw new TrainingStateException($"{Path.Combine(stateFolder, StateFile)} is not a training state ({e.Message}); start a new output folder", e); }
             if (state.Seed == options.Seed && state.TotalEpochs == options.Epochs)
             {
-                classifier.load(Path.Combine(stateFolder, WeightsFile));
-                optimizer.Load(Path.Combine(stateFolder, OptimizerFile));
+                try
+                {
+                    classifier.load(Path.Combine(stateFolder, WeightsFile));
+                    optimizer.Load(Path.Combine(stateFolder, OptimizerFile));
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
+                {
+                    throw new TrainingStateException($"{stateFolder} cannot be resumed ({e.Message}); start a new output folder", e);
+                }
                 startEpoch = state.Epoch;
             }
         }

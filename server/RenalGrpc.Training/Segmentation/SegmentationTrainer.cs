@@ -32,17 +32,23 @@ public sealed class SegmentationTrainer(SegmentationUNet model, SegmentationTrai
         var state = new SegmentationRunState(0, options.Seed, options.Steps, new List<double>());
         if (stateFolder is not null && File.Exists(Path.Combine(stateFolder, StateFile)))
         {
-            state = JsonSerializer.Deserialize<SegmentationRunState>(File.ReadAllText(Path.Combine(stateFolder, StateFile)))
-                ?? throw new InvalidDataException("empty segmentation training state");
+            state = ReadState(stateFolder);
             if (state.Seed != options.Seed)
-                throw new InvalidOperationException($"{stateFolder} holds a run with seed {state.Seed}; start a new output folder or pass --seed {state.Seed}");
+                throw new TrainingStateException($"{stateFolder} holds a run with seed {state.Seed}; start a new output folder or pass --seed {state.Seed}");
             if (state.Step > options.Steps)
-                throw new InvalidOperationException($"{stateFolder} holds a run already at step {state.Step}, beyond the {options.Steps} steps asked for");
+                throw new TrainingStateException($"{stateFolder} holds a run already at step {state.Step}, beyond the {options.Steps} steps asked for");
             // A different total shortens or extends the run: the learning-rate schedule follows the
             // new total from the saved step on (same total = an exact continuation).
             state = state with { TotalSteps = options.Steps };
-            model.load(Path.Combine(stateFolder, WeightsFile));
-            optimizer.Load(Path.Combine(stateFolder, OptimizerFile));
+            try
+            {
+                model.load(Path.Combine(stateFolder, WeightsFile));
+                optimizer.Load(Path.Combine(stateFolder, OptimizerFile));
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
+            {
+                throw new TrainingStateException($"{stateFolder} cannot be resumed ({e.Message}); start a new output folder", e);
+            }
         }
 
         model.train();
@@ -84,6 +90,19 @@ public sealed class SegmentationTrainer(SegmentationUNet model, SegmentationTrai
         }
         model.eval();
         return state.Losses;
+    }
+
+    private static SegmentationRunState ReadState(string stateFolder)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SegmentationRunState>(File.ReadAllText(Path.Combine(stateFolder, StateFile)))
+                ?? throw new JsonException("empty");
+        }
+        catch (JsonException e)
+        {
+            throw new TrainingStateException($"{Path.Combine(stateFolder, StateFile)} is not a training state ({e.Message}); start a new output folder", e);
+        }
     }
 
     private (Tensor Images, Tensor Labels) Batch(PatchSampler sampler, Random random)
