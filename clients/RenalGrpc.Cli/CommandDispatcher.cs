@@ -25,14 +25,19 @@ internal static class CommandDispatcher
         new EvaluateCommand(),
     ];
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken) =>
+        RunAsync(args, stdout, stderr, Commands, cancellationToken);
+
+    /// <summary>The same with another command table (tests give it a command that fails unexpectedly).</summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, IReadOnlyList<ICliCommand> commands,
+        CancellationToken cancellationToken)
     {
         if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
         {
-            PrintHelp(stdout);
+            PrintHelp(stdout, commands);
             return args.Length == 0 ? ExitCodes.BadInput : ExitCodes.Success;
         }
-        var command = Commands.FirstOrDefault(c => c.Name == args[0]);
+        var command = commands.FirstOrDefault(c => c.Name == args[0]);
         if (command is null)
         {
             stderr.WriteLine($"renal: unknown command '{args[0]}'. Run 'renal --help' for the list.");
@@ -85,14 +90,27 @@ internal static class CommandDispatcher
             stderr.WriteLine($"renal {command.Name}: cancelled");
             return ExitCodes.Failure;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Not anticipated by the command (a bug, a native library failing): one line and exit 1
+            // rather than the runtime's crash report; the stack trace when asked for.
+            stderr.WriteLine($"renal {command.Name}: unexpected error ({ex.GetType().Name}): {ex.Message}");
+            stderr.WriteLine(Environment.GetEnvironmentVariable(TraceVariable) == "1"
+                ? ex.ToString()
+                : $"(set {TraceVariable}=1 to print the stack trace)");
+            return ExitCodes.Failure;
+        }
     }
 
-    private static void PrintHelp(TextWriter stdout)
+    /// <summary>Environment variable that makes an unexpected error print its stack trace.</summary>
+    internal const string TraceVariable = "RENAL_TRACE";
+
+    private static void PrintHelp(TextWriter stdout, IReadOnlyList<ICliCommand> commands)
     {
         stdout.WriteLine("renal: kidney CT analysis over gRPC (RenalGrpc)");
         stdout.WriteLine();
         stdout.WriteLine("commands:");
-        foreach (var c in Commands) stdout.WriteLine($"  {c.Name,-13} {c.Summary}");
+        foreach (var c in commands) stdout.WriteLine($"  {c.Name,-13} {c.Summary}");
         stdout.WriteLine();
         stdout.WriteLine("Run 'renal COMMAND --help' for a command's options.");
         stdout.WriteLine("Exit codes: 0 success, 1 failure, 2 bad arguments or input, 3 refused by the server, 4 server unreachable.");
