@@ -19,7 +19,7 @@ internal static class BodyCropComparison
 
     public static void Measure(LoadedModel model, IReadOnlyDictionary<string, Volume> phases, double step, double searchMarginMm, CancellationToken cancellationToken)
     {
-        var precision = PrecisionProbe.Resolve(InferencePrecision.Auto);
+        var precision = PrecisionProbe.Resolve(InferencePrecision.Auto, model.Segmentation, model.Metadata.TileShape);
         using var cropping = new NetworkPhaseSegmenter(model, precision, step, new BodyCrop());
         var n = cropping.Segment("N", phases["N"], mirrorTta: false, progress: null, cancellationToken);
         var (cleanedN, recordN) = SegmentationPostprocessing.Apply(n.Labels);

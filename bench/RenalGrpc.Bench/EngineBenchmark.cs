@@ -124,14 +124,15 @@ internal sealed class EngineBenchmark : IBenchmark
         var grid = prepared.Image.shape.Skip(1).Select(n => (int)n).ToArray();
         var runs = new List<WindowRun>();
         var labels = new List<Tensor>();
-        // bfloat16 only where the probe found it faster: on AVX2-only CPUs one run would take many minutes.
-        var chosen = PrecisionProbe.Resolve(InferencePrecision.Auto);
-        var settings = chosen == InferencePrecision.BFloat16
+        // bfloat16 only where the convolution probe did not rule it out: on AVX2-only CPUs one run
+        // would take many minutes. The server's choice (Auto) then also times the network on a tile.
+        var chosen = PrecisionProbe.Resolve(InferencePrecision.Auto, model.Segmentation, tile);
+        var settings = PrecisionProbe.Result.Chosen == InferencePrecision.BFloat16
             ? new[] { (InferencePrecision.Float32, 0.5), (InferencePrecision.BFloat16, 0.5), (InferencePrecision.BFloat16, 0.75) }
             : new[] { (InferencePrecision.Float32, 0.5), (InferencePrecision.Float32, 0.75) };
-        var probe = PrecisionProbe.Result;
+        var probe = PrecisionProbe.Measurement!;
         Console.Error.WriteLine(FormattableString.Invariant(
-            $"precision probe: float32 {probe.Float32Milliseconds:F1} ms, bfloat16 {probe.BFloat16Milliseconds:F1} ms per probe convolution: {chosen}"));
+            $"precision probe ({probe.Workload}): float32 {probe.Float32Milliseconds:F1} ms, bfloat16 {probe.BFloat16Milliseconds:F1} ms: {chosen}"));
         foreach (var (precision, step) in settings)
         {
             using var network = PrecisionCopy.Of(model.Segmentation, precision);
@@ -229,7 +230,7 @@ internal sealed class EngineBenchmark : IBenchmark
         if (PrecisionProbe.Measurement is { } probe)
         {
             Console.WriteLine(FormattableString.Invariant(
-                $"Precision probe (one 16->16 channel 3x3x3 convolution on 16x48x48, median of 3): float32 {probe.Float32Milliseconds:F1} ms, bfloat16 {probe.BFloat16Milliseconds:F1} ms; Auto runs {probe.Chosen}. Whole field of view, no body crop."));
+                $"Precision probe ({probe.Workload}): float32 {probe.Float32Milliseconds:F1} ms, bfloat16 {probe.BFloat16Milliseconds:F1} ms; Auto runs {probe.Chosen}. Whole field of view, no body crop."));
         }
         Console.WriteLine($"| measure | {Cells(r => FormattableString.Invariant($"{r.Precision}, step {r.Step}"))} |");
         Console.WriteLine($"|---|{string.Concat(runs.Select(_ => "---:|"))}");

@@ -54,11 +54,11 @@ public sealed class NetworkPhaseSegmenter : IPhaseSegmenter, IDisposable
         ArgumentNullException.ThrowIfNull(model);
         if (!(stepFraction > 0 && stepFraction <= 1)) throw new ArgumentOutOfRangeException(nameof(stepFraction), stepFraction, "the step must be in (0, 1] of a tile");
         StepFraction = stepFraction;
-        Precision = precision = PrecisionProbe.Resolve(precision);
-        ownsNetwork = precision != InferencePrecision.Float32;
-        network = ownsNetwork ? PrecisionCopy.Of(model.Segmentation, precision) : model.Segmentation;
         var metadata = model.Metadata;
         tileShape = metadata.TileShape.ToArray();
+        Precision = precision = PrecisionProbe.Resolve(precision, model.Segmentation, tileShape);
+        ownsNetwork = precision != InferencePrecision.Float32;
+        network = ownsNetwork ? PrecisionCopy.Of(model.Segmentation, precision) : model.Segmentation;
         preprocessor = new PhasePreprocessor(new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]),
             metadata.Normalization, tileShape, bodyCrop);
     }

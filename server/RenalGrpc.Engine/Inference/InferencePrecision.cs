@@ -17,7 +17,7 @@ public enum InferencePrecision
     /// </summary>
     BFloat16,
 
-    /// <summary>bfloat16 where this CPU runs it faster than float32, else float32 (<see cref="PrecisionProbe"/>).</summary>
+    /// <summary>bfloat16 where this CPU runs the network faster that way on a tile, else float32 (<see cref="PrecisionProbe"/>).</summary>
     Auto,
 }
 

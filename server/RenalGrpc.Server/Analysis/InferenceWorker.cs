@@ -180,7 +180,7 @@ public sealed partial class InferenceWorker(
             if (_model.Analyzer is StudyAnalyzer { Precision: { } precision })
             {
                 var probe = RenalGrpc.Engine.Inference.PrecisionProbe.Measurement;
-                LogPrecision(logger, precision, probe?.Float32Milliseconds ?? double.NaN, probe?.BFloat16Milliseconds ?? double.NaN);
+                LogPrecision(logger, precision, probe?.Workload ?? "none", probe?.Float32Milliseconds ?? double.NaN, probe?.BFloat16Milliseconds ?? double.NaN);
             }
         }
         catch (Exception e) when (e is ModelLoadException or IOException or UnauthorizedAccessException or InvalidDataException)
@@ -348,8 +348,8 @@ public sealed partial class InferenceWorker(
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Name} {Version} loaded (sha256 {Sha256}) in {Seconds:F1} s; Analyze is serving")]
     private static partial void LogLoaded(ILogger logger, string name, string version, string sha256, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stage 1 runs at {Precision} (probe convolution: float32 {Float32Ms:F1} ms, bfloat16 {BFloat16Ms:F1} ms; NaN when the precision was set, not probed)")]
-    private static partial void LogPrecision(ILogger logger, RenalGrpc.Engine.Inference.InferencePrecision precision, double float32Ms, double bfloat16Ms);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stage 1 runs at {Precision} (probe, {Workload}: float32 {Float32Ms:F1} ms, bfloat16 {BFloat16Ms:F1} ms; NaN when the precision was set, not probed)")]
+    private static partial void LogPrecision(ILogger logger, RenalGrpc.Engine.Inference.InferencePrecision precision, string workload, double float32Ms, double bfloat16Ms);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Model at {Path} could not be loaded: {Reason}. Analyze stays NOT_SERVING")]
     private static partial void LogLoadFailed(ILogger logger, string path, string reason);
