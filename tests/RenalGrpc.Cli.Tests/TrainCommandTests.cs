@@ -20,14 +20,22 @@ public sealed class TrainCommandTests
         Assert.False(Directory.Exists(scratch.File("model")));
     }
 
+    /// <summary>Generated 64 x 64 x 24 cases (seed 5) in the scratch folder's data/.</summary>
+    private static async Task<string> SmallCases(ScratchFolder scratch, int cases)
+    {
+        var data = scratch.File("data");
+        var made = await CliRun.Of("phantom", "--out", data, "--cases", cases.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--seed", "5", "--size", "64x64x24", "--balance", "uniform");
+        Assert.True(made.ExitCode == 0, made.Stderr);
+        return data;
+    }
+
     [Fact]
     public async Task Two_processes_with_one_seed_train_the_same_classifier()
     {
         // In one process a per-process hash seed (HashCode.Combine, string hashes) cannot show: run renal twice.
         using var scratch = new ScratchFolder();
-        var data = scratch.File("data");
-        var made = await CliRun.Of("phantom", "--out", data, "--cases", "8", "--seed", "5", "--size", "64x64x24", "--balance", "uniform");
-        Assert.True(made.ExitCode == 0, made.Stderr);
+        var data = await SmallCases(scratch, 8);
         var renal = Path.Combine(AppContext.BaseDirectory, "renal.dll");
         string Train(string name)
         {
@@ -43,9 +51,7 @@ public sealed class TrainCommandTests
     public async Task A_state_folder_of_another_run_is_refused_with_exit_2()
     {
         using var scratch = new ScratchFolder();
-        var data = scratch.File("data");
-        var made = await CliRun.Of("phantom", "--out", data, "--cases", "2", "--seed", "5", "--size", "64x64x24", "--balance", "uniform");
-        Assert.True(made.ExitCode == 0, made.Stderr);
+        var data = await SmallCases(scratch, 2);
         var state = Directory.CreateDirectory(Path.Combine(scratch.File("model"), "train-state")).FullName;
 
         File.WriteAllText(Path.Combine(state, "segmentation-state.json"), """{"Step":1,"Seed":99,"TotalSteps":10,"Losses":[1.0]}""");
