@@ -4,12 +4,24 @@ using static TorchSharp.torch;
 
 namespace RenalGrpc.Training.Tests;
 
+/// <summary>Not in parallel with other classes: its networks draw from libtorch's global generator,
+/// which the seeded-determinism tests (SegmentationTrainingTests) seed and then draw from.</summary>
+[CollectionDefinition(nameof(AdamOptimizerTests), DisableParallelization = true)]
+[Collection(nameof(AdamOptimizerTests))]
 public sealed class AdamOptimizerTests
 {
-    private static nn.Module<Tensor, Tensor> Network(int seed)
+    private static nn.Module<Tensor, Tensor> Network() => nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3));
+
+    /// <summary>
+    /// A second network with the first one's weights, copied: not manual_seed twice, since other
+    /// tests running in parallel draw from the same global generator in between.
+    /// </summary>
+    private static nn.Module<Tensor, Tensor> TwinOf(nn.Module<Tensor, Tensor> network)
     {
-        manual_seed(seed);
-        return nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3));
+        var twin = Network();
+        using var noGrad = no_grad();
+        foreach (var (source, target) in network.parameters().Zip(twin.parameters())) target.copy_(source);
+        return twin;
     }
 
     private static void TrainStep(nn.Module<Tensor, Tensor> network, Action zeroGrad, Action step, int draw)
@@ -31,8 +43,8 @@ public sealed class AdamOptimizerTests
     [InlineData(true)]
     public void MatchesTorchSharpsAdamAndAdamW(bool decoupled)
     {
-        using var ours = Network(3);
-        using var theirs = Network(3);
+        using var ours = Network();
+        using var theirs = TwinOf(ours);
         Assert.Equal(Weights(theirs), Weights(ours));
         using var adam = new AdamOptimizer(ours.parameters(), 0.01, 0.05, decoupled);
         using var reference = decoupled
@@ -53,8 +65,8 @@ public sealed class AdamOptimizerTests
     [Fact]
     public void SavedStateResumesExactlyAndAForeignFileIsRefused()
     {
-        using var straight = Network(5);
-        using var resumed = Network(5);
+        using var straight = Network();
+        using var resumed = TwinOf(straight);
         using var adam = new AdamOptimizer(straight.parameters(), 0.01, 0.01, decoupledWeightDecay: true);
         for (int n = 0; n < 6; n++) TrainStep(straight, adam.ZeroGrad, adam.Step, n);
 
