@@ -100,6 +100,20 @@ public sealed class Volume
         return (min, max);
     }
 
+    /// <summary>Voxels that are NaN or infinite (only a float32 volume can have them; 0 otherwise).</summary>
+    public long NonFiniteVoxelCount() => VoxelType == VoxelType.Float32 ? CountNonFinite(Voxels<float>()) : 0;
+
+    /// <summary>How many of the values are NaN or infinite.</summary>
+    public static long CountNonFinite(ReadOnlySpan<float> values)
+    {
+        long count = 0;
+        foreach (float v in values)
+        {
+            if (!float.IsFinite(v)) count++;
+        }
+        return count;
+    }
+
     /// <summary>Same voxels on another geometry of the same size (e.g. after fixing metadata).</summary>
     public Volume WithGeometry(Geometry geometry)
     {

@@ -75,6 +75,22 @@ public sealed class AnalyzeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task AgainstAServer_APhaseWithNaNVoxelsIsRefusedAndSaysWhy()
+    {
+        var (n, _, _) = WritePhases();
+        var voxels = new float[20 * 16 * 6];
+        voxels[7] = float.NaN;
+        var d = _scratch.File("D.nii.gz");
+        VolumeFiles.Write(Volume.FromVoxels<float>(Geometry.Axial(new GridSize(20, 16, 6), new Vec3(0.8, 0.8, 2.5), new Vec3(-100, -120, 4)), voxels), d);
+        await using var host = await StartServerAsync();
+
+        var run = await CliRun.Of("analyze", "--server", host.Address, "--phase", $"N={n}", "--phase", $"D={d}");
+
+        Assert.Equal(ExitCodes.RefusedByServer, run.ExitCode);
+        Assert.Contains("phase D: 1 of 1920 float32 voxels are NaN or infinite", run.Stderr);
+    }
+
+    [Fact]
     public async Task ClientLibrary_ReturnsCheckedLabelsPerPhaseMasksAndProgress()
     {
         await using var host = await StartServerAsync();

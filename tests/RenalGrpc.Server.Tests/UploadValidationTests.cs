@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
 using RenalGrpc.Server.Tests.Support;
@@ -40,6 +41,8 @@ public sealed class UploadValidationTests : IAsyncLifetime
     [InlineData("missing-uncompressed-length", StatusCode.InvalidArgument, "chunk.uncompressed_length")]
     [InlineData("corrupt-zstd", StatusCode.InvalidArgument, "chunk.data")]
     [InlineData("corrupt-lz4", StatusCode.InvalidArgument, "chunk.data")]
+    [InlineData("nan-float32", StatusCode.InvalidArgument, "phases[P]")]
+    [InlineData("infinite-float32", StatusCode.InvalidArgument, "phases[P]")]
     [InlineData("too-many-voxels", StatusCode.ResourceExhausted, "phases[P].geometry")]
     [InlineData("overflowing-sizes", StatusCode.ResourceExhausted, "phases[P].geometry")]
     public async Task BadUploadIsRefusedWithTheFieldNamed(string problem, StatusCode code, string field)
@@ -96,6 +99,8 @@ public sealed class UploadValidationTests : IAsyncLifetime
             case "missing-uncompressed-length": chunks[0].Chunk.Compression = Compression.Zstd; return [header, chunks[0]];
             case "corrupt-zstd": return [header, Compressed(chunks[0], Compression.Zstd)];
             case "corrupt-lz4": return [header, Compressed(chunks[0], Compression.Lz4)];
+            case "nan-float32": return FloatUpload(float.NaN);
+            case "infinite-float32": return FloatUpload(float.NegativeInfinity);
             case "too-many-voxels": descriptor.Geometry.SizeK = 1000; descriptor.ByteLength = 40UL * 32 * 1000 * 2; return [header];
             case "overflowing-sizes":
                 descriptor.Geometry.SizeI = descriptor.Geometry.SizeJ = descriptor.Geometry.SizeK = uint.MaxValue;
@@ -103,6 +108,36 @@ public sealed class UploadValidationTests : IAsyncLifetime
                 return [header];
             default: throw new ArgumentException(problem);
         }
+    }
+
+    /// <summary>A float32 P phase with <paramref name="value"/> at two voxels (header hash matching).</summary>
+    private static List<UploadStudyRequest> FloatUpload(float value)
+    {
+        var f = SyntheticStudy.Phase(Phase.P, 40, 32, 12, seed: 7, type: VoxelType.Float32);
+        BitConverter.TryWriteBytes(f.Bytes.AsSpan(400), value);
+        BitConverter.TryWriteBytes(f.Bytes.AsSpan(f.Bytes.Length - 4), value);
+        f.Descriptor.Sha256 = ByteString.CopyFrom(SHA256.HashData(f.Bytes));
+        return SyntheticStudy.Upload(f);
+    }
+
+    [Fact]
+    public async Task NonFiniteVoxelsAreCountedInTheRefusalAndHugeFiniteOnesAreStored()
+    {
+        var e = await RpcAssert.FailsWith(StatusCode.InvalidArgument, () => _server.UploadAsync(FloatUpload(float.NaN)));
+        Assert.Equal("NON_FINITE_VOXELS", RpcAssert.Reason(e));
+        Assert.StartsWith("phase P: 2 of 15360 float32 voxels are NaN or infinite", e.Status.Detail);
+
+        var stored = await _server.UploadAsync(FloatUpload(float.MaxValue));
+        Assert.False(stored.AlreadyStored);
+    }
+
+    [Fact]
+    public async Task AChunkFarPastTheEndIsDescribedWithoutWrappingAround()
+    {
+        var p = SyntheticStudy.Phase(Phase.P, 40, 32, 12, seed: 7);
+        var e = await RpcAssert.FailsWith(StatusCode.InvalidArgument,
+            () => _server.UploadAsync([SyntheticStudy.Header(p), SyntheticStudy.Chunk(Phase.P, ulong.MaxValue - 3, new byte[10])]));
+        Assert.Equal("chunk of 10 bytes at offset 18446744073709551612 reaches outside phase P of 30720 bytes", e.Status.Detail);
     }
 
     /// <summary>A chunk claiming to be compressed whose data is not a valid frame/block of that codec.</summary>

@@ -60,6 +60,16 @@ def test_bad_geometry_is_refused_before_sending():
         Geometry(size=(2, 2, 3)).with_size_of(np.zeros((2, 2, 2)))
 
 
+def test_nan_or_infinite_voxels_are_refused_before_sending_and_huge_finite_ones_are_not():
+    volume = np.zeros((2, 3, 4), np.float32)
+    volume[0, 1, 2] = np.nan
+    volume[1, 2, 3] = -np.inf
+    with pytest.raises(ValueError, match="phase D: 2 of 24 voxels are NaN or infinite"):
+        describe_phases({"D": (volume, Geometry())})
+    volume[0, 1, 2] = volume[1, 2, 3] = np.finfo(np.float32).max
+    assert describe_phases({"D": (volume, Geometry())})[0].byte_length == 96
+
+
 def _decompressor(compression):
     if compression == "zstd":
         zstandard = pytest.importorskip("zstandard", reason="Debian python3-zstandard is not installed")

@@ -103,6 +103,12 @@ def prepare_phase(phase: str, array: np.ndarray, geometry: Geometry,
         sized.validate()
     except ValueError as error:
         raise ValueError(f"phase {name}: {error}") from None
+    if wire.dtype.kind == "f":
+        # The server refuses these too (NaN would read as background and hide a tumor); failing here saves the upload.
+        non_finite = wire.size - int(np.count_nonzero(np.isfinite(wire)))
+        if non_finite:
+            raise ValueError(f"phase {name}: {non_finite} of {wire.size} voxels are NaN or infinite; replace them "
+                             "(e.g. with -1024 HU, air, outside the scanned field) before uploading")
     descriptor = PhaseDescriptor(phase=name, dtype=wire.dtype, geometry=sized, byte_length=wire.nbytes,
                                  sha256=sha256_of_array(wire, cancel_event))
     return PreparedPhase(descriptor, wire)

@@ -100,6 +100,9 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
 
     public StudyAnalyzerSettings Settings { get; }
 
+    /// <summary>Stage 1's grid spacing (i, j, k) in mm, from the checkpoint.</summary>
+    public Vec3 ModelSpacing => new(model.Metadata.SpacingMm[0], model.Metadata.SpacingMm[1], model.Metadata.SpacingMm[2]);
+
     public CheckpointMetadata Metadata => model.Metadata;
 
     public string ModelVersion => $"{model.Metadata.Name} {model.Metadata.Version}";
@@ -115,7 +118,7 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
     {
         ArgumentNullException.ThrowIfNull(phases);
         ArgumentNullException.ThrowIfNull(options);
-        var order = CheckedPhases(phases);
+        var order = StudyInputCheck.CheckedPhases(phases, ModelSpacing);
         string reference = ReferencePhase.Choose(order, options.ReferencePhase);
         var timings = new List<StageTiming>();
         try
@@ -160,18 +163,6 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
     {
         ownSegmenter?.Dispose();
         if (ownsModel) model.Dispose();
-    }
-
-    /// <summary>Phases present in N, A, P, D order; ArgumentException for unknown names or missing volumes.</summary>
-    private static List<string> CheckedPhases(IReadOnlyDictionary<string, Volume> phases)
-    {
-        if (phases.Count == 0) throw new ArgumentException("the study has no phase images");
-        foreach (var (phase, volume) in phases)
-        {
-            if (!ReferencePhase.Preference.Contains(phase)) throw new ArgumentException($"unknown phase '{phase}'; expected N, A, P or D");
-            if (volume is null) throw new ArgumentException($"phase {phase} has no image");
-        }
-        return PhaseTriplets.ContrastPhases.Prepend(PhaseTriplets.Unenhanced).Where(phases.ContainsKey).ToList();
     }
 
     /// <summary>

@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using RenalGrpc.Imaging;
+
 namespace RenalGrpc.Server.Storage;
 
 /// <summary>
@@ -64,7 +67,7 @@ public sealed class StudyUploadSession : IDisposable
         var byteLength = state.Descriptor.ByteLength;
         if (chunk.Offset > byteLength || (ulong)length > byteLength - chunk.Offset)
         {
-            throw StudyRequestException.Invalid("chunk.offset", $"chunk [{chunk.Offset}, {chunk.Offset + (ulong)length}) is outside phase {state.Descriptor.Phase} of {byteLength} bytes", "CHUNK_OUT_OF_RANGE");
+            throw StudyRequestException.Invalid("chunk.offset", $"chunk of {length} bytes at offset {chunk.Offset} reaches outside phase {state.Descriptor.Phase} of {byteLength} bytes", "CHUNK_OUT_OF_RANGE");
         }
 
         if (!state.Ranges.TryAdd(chunk.Offset, chunk.Offset + (ulong)length))
@@ -108,12 +111,33 @@ public sealed class StudyUploadSession : IDisposable
             }
         }
 
+        foreach (var state in _phases.Values)
+        {
+            RefuseNonFinite(state);
+        }
+
         var stored = _phases.Values
             .OrderBy(s => s.Descriptor.Phase)
             .Select(s => new StoredPhase(s.Descriptor, s.Buffer, s.WireBytes))
             .ToList();
         _finished = true;
         return _store.Commit(this, stored);
+    }
+
+    /// <summary>
+    /// A float32 phase with NaN or infinite voxels is refused here rather than stored: NaN passes the
+    /// model's clipping and would come back as "no renal mass found" without any error.
+    /// </summary>
+    private static void RefuseNonFinite(PhaseState state)
+    {
+        var d = state.Descriptor;
+        if (d.VoxelType != VoxelType.Float32) return;
+        long count = Volume.CountNonFinite(MemoryMarshal.Cast<byte, float>(state.Buffer.AsSpan(0, checked((int)d.ByteLength))));
+        if (count > 0)
+        {
+            throw StudyRequestException.Invalid($"phases[{d.Phase}]", $"phase {d.Phase}: {count} of {d.VoxelCount} float32 voxels are NaN or infinite; " +
+                "replace them (e.g. with -1024 HU, air, outside the scanned field) before uploading", "NON_FINITE_VOXELS");
+        }
     }
 
     public void Dispose()

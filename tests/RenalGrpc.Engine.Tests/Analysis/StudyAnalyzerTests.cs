@@ -113,6 +113,19 @@ public sealed class StudyAnalyzerTests(ITestOutputHelper output) : IDisposable
         Assert.Throws<ArgumentException>(() => analyzer.Analyze(new Dictionary<string, Volume> { ["X"] = study.Images["P"] }, new AnalysisOptions(), null, default));
         Assert.Throws<ArgumentException>(() => analyzer.Analyze(new Dictionary<string, Volume> { ["N"] = study.Images["N"] },
             new AnalysisOptions { ReferencePhase = "P" }, null, default));
+
+        // A float32 phase with one NaN voxel, and a header whose spacing is 100 times too large: refused up front.
+        var p = study.Images["P"];
+        var values = p.ToFloatArray();
+        values[values.Length / 2] = float.NaN;
+        var withNan = Volume.FromVoxels<float>(p.Geometry, values);
+        var nan = Assert.Throws<ArgumentException>(() => analyzer.Analyze(new Dictionary<string, Volume> { ["N"] = study.Images["N"], ["P"] = withNan },
+            new AnalysisOptions(), null, default));
+        Assert.Contains("phase P: 1 of", nan.Message);
+        var g = p.Geometry;
+        var huge = p.WithGeometry(new Geometry(g.Size, g.Spacing * 100, g.Origin, g.Direction));
+        var fieldOfView = Assert.Throws<ArgumentException>(() => analyzer.Analyze(new Dictionary<string, Volume> { ["P"] = huge }, new AnalysisOptions(), null, default));
+        Assert.Contains("check that the spacing is in mm", fieldOfView.Message);
     }
 
     [Fact]

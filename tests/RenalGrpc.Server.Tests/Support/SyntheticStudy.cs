@@ -23,6 +23,16 @@ public static class SyntheticStudy
             bytes[n] = (byte)((n / 64 % 7 == 0) ? random.Next(256) : (n / 512) & 0xff);
         }
 
+        if (type == VoxelType.Float32)
+        {
+            // Random bytes read as float32 are sometimes NaN or infinite (exponent bits all set), which
+            // the server refuses; clearing the exponent's lowest bit keeps the content random but finite.
+            for (var n = 0; n + 3 < bytes.Length; n += 4)
+            {
+                if ((bytes[n + 3] & 0x7f) == 0x7f && (bytes[n + 2] & 0x80) != 0) bytes[n + 3] &= 0xfe;
+            }
+        }
+
         var descriptor = new VolumeDescriptor
         {
             Phase = phase,

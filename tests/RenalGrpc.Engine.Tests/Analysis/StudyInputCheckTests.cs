@@ -1,0 +1,60 @@
+using RenalGrpc.Engine.Analysis;
+using RenalGrpc.Imaging;
+using RenalGrpc.Imaging.Resampling;
+
+namespace RenalGrpc.Engine.Tests.Analysis;
+
+public sealed class StudyInputCheckTests
+{
+    private static readonly Vec3 ModelSpacing = new(2.5, 2.5, 5.0);
+
+    private static Geometry Axial(int i, int j, int k, double si, double sj, double sk) =>
+        Geometry.Axial(new GridSize(i, j, k), new Vec3(si, sj, sk), new Vec3(-180, -180, -900));
+
+    private static Volume Empty(Geometry geometry) => Volume.Create(geometry, VoxelType.Int16);
+
+    [Fact]
+    public void ModelGridIsCountedAsTheResamplerBuildsIt()
+    {
+        double a = Math.PI / 7;
+        var oblique = new Geometry(new GridSize(97, 131, 33), new Vec3(0.77, 0.91, 3.3), new Vec3(5, -7, 11),
+            new Matrix3(Math.Cos(a), -Math.Sin(a), 0, Math.Sin(a), Math.Cos(a), 0, 0, 0, 1));
+        foreach (var g in new[] { Axial(512, 512, 200, 0.7, 0.7, 1.0), Axial(1, 1, 1, 0.5, 0.5, 0.5), Axial(64, 64, 20, 5.3, 5.3, 10), oblique })
+        {
+            Assert.Equal(VolumeResampler.ResampledGeometry(g, ModelSpacing).VoxelCount, StudyInputCheck.ModelGridVoxels(g, ModelSpacing));
+        }
+    }
+
+    [Fact]
+    public void RealFieldsOfViewPassAndASpacingInTheWrongUnitIsRefused()
+    {
+        // A whole-body field of view (500 x 500 x 2000 mm) is 16 M voxels on the model grid: accepted, phases in
+        // N, A, P, D order. (Few, large voxels here: the check reads the geometry, and the test stays light.)
+        var body = Empty(Axial(128, 128, 250, 3.9, 3.9, 8.0));
+        var abdomen = Empty(Axial(256, 256, 100, 1.4, 1.4, 2.0));
+        Assert.Equal(["N", "A", "P"], StudyInputCheck.CheckedPhases(new Dictionary<string, Volume> { ["P"] = abdomen, ["N"] = body, ["A"] = abdomen }, ModelSpacing));
+
+        // A spacing in 1/100 mm read as mm: 32 x 32 x 20 m.
+        var wrongUnit = Empty(Axial(64, 64, 20, 500, 500, 1000));
+        var e = Assert.Throws<ArgumentException>(() => StudyInputCheck.CheckedPhases(new Dictionary<string, Volume> { ["P"] = abdomen, ["D"] = wrongUnit }, ModelSpacing));
+        Assert.StartsWith("phase D spans 32000 x 32000 x 20000 mm (64 x 64 x 20 voxels of 500 x 500 x 1000 mm)", e.Message);
+        Assert.Contains($"over the limit of {StudyInputCheck.MaxModelGridVoxels}", e.Message);
+        // Just over the limit (1.3 x 1.3 x 2 m) is refused too: the check is the model grid, not a unit guess.
+        Assert.Throws<ArgumentException>(() => StudyInputCheck.CheckedPhases(new Dictionary<string, Volume> { ["N"] = Empty(Axial(130, 130, 40, 10, 10, 50)) }, ModelSpacing));
+    }
+
+    [Fact]
+    public void NonFiniteVoxelsAreRefusedWithTheirCount()
+    {
+        var g = Axial(8, 8, 4, 1, 1, 1);
+        var values = new float[g.VoxelCount];
+        values[3] = float.NaN;
+        values[40] = float.NegativeInfinity;
+        values[41] = 1e30f; // huge but a number: the clip window takes care of it
+        var e = Assert.Throws<ArgumentException>(() => StudyInputCheck.CheckedPhases(
+            new Dictionary<string, Volume> { ["N"] = Empty(g), ["A"] = Volume.FromVoxels<float>(g, values) }, ModelSpacing));
+        Assert.StartsWith("phase A: 2 of 256 voxels are NaN or infinite", e.Message);
+        values[3] = values[40] = 0;
+        Assert.Equal(["A"], StudyInputCheck.CheckedPhases(new Dictionary<string, Volume> { ["A"] = Volume.FromVoxels<float>(g, values) }, ModelSpacing));
+    }
+}
