@@ -173,9 +173,17 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
     private static VoxelRange BoxOf(V1.VoxelBox b) =>
         new((int)b.I0, (int)b.J0, (int)b.K0, (int)(b.I0 + b.SizeI), (int)(b.J0 + b.SizeJ), (int)(b.K0 + b.SizeK));
 
-    private static Vec3 PointOf(V1.LesionHint hint) => hint.PointLps is { } p
-        ? new Vec3(p.X, p.Y, p.Z)
-        : throw RpcErrors.InvalidArgument("header.hint.point_lps", "the hint needs a point", "POINT_MISSING");
+    private static Vec3 PointOf(V1.LesionHint hint)
+    {
+        var p = hint.PointLps ?? throw RpcErrors.InvalidArgument("header.hint.point_lps", "the hint needs a point", "POINT_MISSING");
+        // NaN would round to voxel 0 and pass the grid check.
+        if (!double.IsFinite(p.X) || !double.IsFinite(p.Y) || !double.IsFinite(p.Z))
+        {
+            throw RpcErrors.InvalidArgument("header.hint.point_lps", $"the point ({p.X}, {p.Y}, {p.Z}) must be finite (LPS mm)", "POINT_NOT_FINITE");
+        }
+
+        return new Vec3(p.X, p.Y, p.Z);
+    }
 
     public override async Task GetSegmentation(V1.GetSegmentationRequest request, IServerStreamWriter<V1.SegmentationMessage> responseStream, ServerCallContext context)
     {
@@ -186,6 +194,11 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
         var labels = kept.LabelsAt(revision) ?? throw RpcErrors.RevisionNotFound(study.Id, request.Revision, kept.Revision);
         var reference = kept.Aligned.ReferencePhase;
         var phase = DiagnosisMapping.MapToPhaseCode(request.Phase);
+        if (phase is null && request.Phase != V1.Phase.Unspecified)
+        {
+            throw RpcErrors.InvalidArgument("phase", $"phase {(int)request.Phase} is not N, A, P or D (leave it unspecified for the reference grid)", "UNKNOWN_PHASE");
+        }
+
         if (phase is not null && phase != reference)
         {
             throw RpcErrors.FailedPrecondition("phase",

@@ -40,7 +40,9 @@ public sealed class StudyRequestException(StudyErrorKind kind, string field, str
 
     public static StudyRequestException Stale(uint baseRevision, uint currentRevision) =>
         new(StudyErrorKind.Aborted, "base_revision",
-            $"base_revision {baseRevision} is stale: the latest revision is {currentRevision}; fetch it and edit that", "STALE_REVISION")
+            baseRevision > currentRevision
+                ? $"base_revision {baseRevision} does not exist yet: the latest revision is {currentRevision}; fetch it and edit that"
+                : $"base_revision {baseRevision} is stale: the latest revision is {currentRevision}; fetch it and edit that", "STALE_REVISION")
         { CurrentRevision = currentRevision };
 
     public static StudyRequestException NotFound(string studyId) =>
