@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.InteropServices;
 
 namespace RenalGrpc.Imaging;
@@ -88,12 +89,22 @@ public sealed class Volume
     }
 
     /// <summary>(min, max) of the voxel values.</summary>
-    public (double Min, double Max) ValueRange()
+    public (double Min, double Max) ValueRange() => VoxelType switch
+    {
+        VoxelType.UInt8 => RangeOf<byte>(Buffer),
+        VoxelType.Int16 => RangeOf<short>(Voxels<short>()),
+        VoxelType.UInt16 => RangeOf<ushort>(Voxels<ushort>()),
+        VoxelType.Float32 => RangeOf<float>(Voxels<float>()),
+        _ => throw new InvalidOperationException(),
+    };
+
+    // NaN compares false both ways, so a float volume's range is that of its numbers.
+    private static (double Min, double Max) RangeOf<T>(ReadOnlySpan<T> values) where T : unmanaged, INumberBase<T>
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
-        for (long n = 0; n < VoxelCount; n++)
+        foreach (var value in values)
         {
-            double v = GetFloat(n);
+            double v = double.CreateTruncating(value);
             if (v < min) min = v;
             if (v > max) max = v;
         }

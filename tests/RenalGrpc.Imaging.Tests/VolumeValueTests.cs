@@ -20,4 +20,14 @@ public sealed class VolumeValueTests
         var int16 = new Volume(volume.Geometry, VoxelType.Int16, Enumerable.Repeat((byte)0xFF, 24).ToArray());
         Assert.Equal(0, int16.NonFiniteVoxelCount());
     }
+
+    [Fact]
+    public void ValueRangeReadsEveryVoxelTypeAndSkipsNaN()
+    {
+        var g = Geometry.Axial(new GridSize(2, 2, 1), new Vec3(1, 1, 1), default);
+        Assert.Equal((3.0, 250.0), Volume.FromVoxels<byte>(g, new byte[] { 7, 3, 250, 9 }).ValueRange());
+        Assert.Equal((-1024.0, 3071.0), Volume.FromVoxels<short>(g, new short[] { 0, -1024, 3071, 40 }).ValueRange());
+        Assert.Equal((1.0, 65535.0), Volume.FromVoxels<ushort>(g, new ushort[] { 65535, 1, 2, 3 }).ValueRange());
+        Assert.Equal((-0.5, 2.0), Volume.FromVoxels<float>(g, new[] { float.NaN, -0.5f, 2f, 1f }).ValueRange());
+    }
 }

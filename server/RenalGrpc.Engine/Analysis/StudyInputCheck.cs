@@ -18,6 +18,14 @@ public static class StudyInputCheck
     /// </summary>
     public const long MaxModelGridVoxels = 1L << 26;
 
+    /// <summary>
+    /// A phase whose lowest voxel is above this (HU) is not a CT in Hounsfield units. Any field of view that
+    /// holds a kidney holds perirenal fat (about -100 HU) if not air (-1000); stored DICOM pixel values
+    /// without RescaleIntercept (-1024 added back) start near 0 and would be read as dense tissue
+    /// everywhere, and the network would answer with a confident diagnosis of nothing.
+    /// </summary>
+    public const double MaxLowestHu = -50;
+
     /// <summary>The phases present in N, A, P, D order, or an ArgumentException that says what is wrong.</summary>
     public static List<string> CheckedPhases(IReadOnlyDictionary<string, Volume> phases, Vec3 modelSpacing)
     {
@@ -35,6 +43,14 @@ public static class StudyInputCheck
             {
                 throw new ArgumentException($"phase {phase}: {nonFinite} of {volume.VoxelCount} voxels are NaN or infinite; " +
                     "replace them (e.g. with -1024 HU, air, outside the scanned field) before analysing");
+            }
+
+            double lowest = volume.ValueRange().Min;
+            if (lowest > MaxLowestHu)
+            {
+                throw new ArgumentException($"phase {phase}: its lowest voxel is {lowest:0.#}, but a CT in Hounsfield units around a kidney " +
+                    $"shows fat (about -100 HU) or air (-1000 HU); nothing here is below {MaxLowestHu} HU. Stored DICOM pixel values need " +
+                    "RescaleSlope and RescaleIntercept applied (HU = value x slope + intercept) before they are sent");
             }
         }
         return PhaseTriplets.ContrastPhases.Prepend(PhaseTriplets.Unenhanced).Where(phases.ContainsKey).ToList();

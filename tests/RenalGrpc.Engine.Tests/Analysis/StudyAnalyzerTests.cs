@@ -126,6 +126,10 @@ public sealed class StudyAnalyzerTests(ITestOutputHelper output) : IDisposable
         var huge = p.WithGeometry(new Geometry(g.Size, g.Spacing * 100, g.Origin, g.Direction));
         var fieldOfView = Assert.Throws<ArgumentException>(() => analyzer.Analyze(new Dictionary<string, Volume> { ["P"] = huge }, new AnalysisOptions(), null, default));
         Assert.Contains("check that the spacing is in mm", fieldOfView.Message);
+        // The same phase as stored DICOM values (HU + 1024) without the rescale.
+        var storedValues = Volume.FromVoxels<float>(p.Geometry, p.ToFloatArray().Select(v => v + 1024).ToArray());
+        var offset = Assert.Throws<ArgumentException>(() => analyzer.Analyze(new Dictionary<string, Volume> { ["P"] = storedValues }, new AnalysisOptions(), null, default));
+        Assert.Contains("RescaleSlope and RescaleIntercept", offset.Message);
     }
 
     [Fact]
