@@ -28,7 +28,9 @@ public static class PrecisionCopy
     {
         InferencePrecision.Float32 => ScalarType.Float32,
         InferencePrecision.BFloat16 => ScalarType.BFloat16,
-        InferencePrecision.Auto => ScalarTypeOf(PrecisionProbe.Resolve(precision)),
+        // Auto is a choice about one network on one tile shape (PrecisionProbe.Resolve(Auto, network, tile));
+        // answering it here from the convolution probe alone could pick the slower format.
+        InferencePrecision.Auto => throw new ArgumentException("resolve Auto for the network first (PrecisionProbe.Resolve)", nameof(precision)),
         _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "unknown precision"),
     };
 
