@@ -19,6 +19,29 @@ public sealed class MetricsTests(TinyDataset data)
     }
 
     [Fact]
+    public void A_case_the_engine_refuses_stops_the_evaluation_naming_that_case()
+    {
+        var cases = TrainingDataset.Discover(data.Folder);
+        var log = new List<string>();
+        int calls = 0;
+        var e = Assert.Throws<ImagingException>(() => DatasetEvaluation.Run(data.Folder, "test", phases =>
+        {
+            if (++calls == 2) throw new ArgumentException("phase P: 3 of 9 voxels are NaN or infinite");
+            var truth = NiftiFile.Read(cases[calls - 1].Phase("P")!.LabelsPath!);
+            return new CaseOutcome("P", truth, null, 1);
+        }, log.Add, CancellationToken.None));
+        Assert.Equal($"case {cases[1].Id} cannot be analysed (stopped after 1 scored case(s), no report written): " +
+            "phase P: 3 of 9 voxels are NaN or infinite. Fix or remove the case and run again", e.Message);
+        Assert.Single(log); // the first case's line
+
+        // Anything else the analysis throws is not dressed up, but the log says where it stopped.
+        log.Clear();
+        Assert.Throws<InvalidOperationException>(() => DatasetEvaluation.Run(data.Folder, "test", _ => throw new InvalidOperationException("native failure"),
+            log.Add, CancellationToken.None));
+        Assert.Equal([$"{cases[0].Id}: stopped here (0 cases scored, no report written)"], log);
+    }
+
+    [Fact]
     public void A_perfect_outcome_scores_Dice_one_and_finds_every_lesion()
     {
         var c = TrainingDataset.Discover(data.Folder).First(x => x.Subtype is not null);

@@ -73,7 +73,23 @@ public static class DatasetEvaluation
         foreach (var c in cases)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var outcome = analyze(c);
+            CaseOutcome outcome;
+            try
+            {
+                outcome = analyze(c);
+            }
+            catch (ArgumentException e)
+            {
+                // The engine refuses the case's images (NaN voxels, not HU, an impossible field of view): name the
+                // case, since a dataset of hundreds would otherwise stop with a message about "phase P" alone.
+                throw new ImagingException($"case {c.Id} cannot be analysed (stopped after {results.Count} scored case(s), no report written): " +
+                    $"{e.Message}. Fix or remove the case and run again", e);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log($"{c.Id}: stopped here ({results.Count} cases scored, no report written)");
+                throw;
+            }
             var truthPath = c.Phase(outcome.ReferencePhase)?.LabelsPath
                 ?? throw new ImagingException($"case {c.Id} has no ground truth for its reference phase {outcome.ReferencePhase}");
             string caseJson = Path.Combine(c.Folder, "case.json");
