@@ -141,6 +141,23 @@ public sealed class StudyUploadTests : IAsyncLifetime
         });
     }
 
+    [Fact]
+    public async Task AMegabyteStudyIdIsNotFoundWithAShortMessage()
+    {
+        // The id used to be echoed whole: a 16 KiB status trailer the client refused to read
+        // (RESOURCE_EXHAUSTED "received initial metadata size exceeds limit") instead of NOT_FOUND.
+        var id = new string('x', 1 << 20) + "\n";
+        var e = await RpcAssert.FailsWith(StatusCode.NotFound, () => _server.Studies.GetStudyAsync(new GetStudyRequest { StudyId = id }).ResponseAsync);
+        Assert.Equal("STUDY_NOT_FOUND", RpcAssert.Reason(e));
+        Assert.Equal($"study '{new string('x', 40)}...' (1048577 characters) is not stored: a study id is the 32 lowercase hexadecimal characters UploadStudy returns",
+            e.Status.Detail);
+        await RpcAssert.FailsWith(StatusCode.NotFound, async () =>
+        {
+            using var call = _server.Analysis.Analyze(new AnalyzeRequest { StudyId = "bad\nid" });
+            await call.ResponseStream.MoveNext();
+        });
+    }
+
     private static byte[] EncodeLz4(byte[] source)
     {
         var target = new byte[LZ4Codec.MaximumOutputSize(source.Length)];

@@ -36,6 +36,23 @@ public static class StudyIdentity
             span = span[40..];
         }
 
-        return Convert.ToHexStringLower(SHA256.HashData(canonical))[..32];
+        return Convert.ToHexStringLower(SHA256.HashData(canonical))[..IdLength];
+    }
+
+    public const int IdLength = 32;
+
+    /// <summary>Whether <paramref name="id"/> can be an id <see cref="Compute"/> made: 32 lowercase hex characters.</summary>
+    public static bool IsWellFormed(string id) =>
+        id.Length == IdLength && id.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+
+    /// <summary>
+    /// A client's id as it may appear in a message: quoted, cut to 40 characters and with control characters
+    /// replaced. Echoing a megabyte id whole made the status trailer too large for the client to read.
+    /// </summary>
+    public static string Quoted(string id)
+    {
+        const int Shown = 40;
+        var head = new string(id.Take(Shown).Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        return id.Length <= Shown ? $"'{head}'" : $"'{head}...' ({id.Length} characters)";
     }
 }

@@ -46,5 +46,8 @@ public sealed class StudyRequestException(StudyErrorKind kind, string field, str
         { CurrentRevision = currentRevision };
 
     public static StudyRequestException NotFound(string studyId) =>
-        new(StudyErrorKind.NotFound, "study_id", $"study '{studyId}' is not stored (unknown or expired)", "STUDY_NOT_FOUND");
+        new(StudyErrorKind.NotFound, "study_id", StudyIdentity.IsWellFormed(studyId)
+            ? $"study '{studyId}' is not stored (unknown or expired)"
+            : $"study {StudyIdentity.Quoted(studyId)} is not stored: a study id is the {StudyIdentity.IdLength} lowercase hexadecimal characters UploadStudy returns",
+            "STUDY_NOT_FOUND");
 }
