@@ -39,8 +39,8 @@ internal sealed class AnalyzeCommand(IAnalyzerLoader localLoader) : ICliCommand
         var phasePaths = UploadCommand.ParsePhases(args.Values("--phase"));
         bool local = args.Flag("--local");
         var model = args.Value("--model");
-        var outSeg = args.Value("--out-seg");
-        var outReport = args.Value("--out-report");
+        var outSeg = OutputFile.Checked(args.Value("--out-seg"), "--out-seg");
+        var outReport = OutputFile.Checked(args.Value("--out-report"), "--out-report");
         var options = new Client.AnalyzeOptions
         {
             MirrorTta = args.Flag("--mirror-tta"),

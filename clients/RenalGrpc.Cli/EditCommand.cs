@@ -141,7 +141,7 @@ internal sealed class SegmentationCommand : ICliCommand
     public Task<int> RunAsync(CliArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var studyId = args.Required("--study");
-        var outPath = args.Required("--out");
+        var outPath = OutputFile.Checked(args.Required("--out"), "--out")!;
         var revision = (uint)args.IntValue("--revision", 0, min: 1);
         var options = ServerConnection.Parse(args);
         args.EnsureAllConsumed(maxPositionals: 0);

@@ -45,7 +45,7 @@ internal sealed class EvaluateCommand(IAnalyzerLoader localLoader) : ICliCommand
     {
         string data = args.Required("--data");
         string? model = args.Value("--model");
-        string? report = args.Value("--report");
+        string? report = OutputFile.Checked(args.Value("--report"), "--report");
         string? predictions = args.Value("--predictions");
         bool wholeField = args.Flag("--whole-field");
         bool mirrorTta = args.Flag("--mirror-tta");

@@ -153,6 +153,20 @@ public sealed class AnalyzeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task AnOutputFolderThatDoesNotExistIsRefusedBeforeAnyWork()
+    {
+        // Against no server at all: the refusal must come before the upload (exit 4 would mean it did not).
+        var (n, _, _) = WritePhases();
+        var missing = Path.Combine(_scratch.File("no-such-folder"), "seg.nii.gz");
+        var run = await CliRun.Of("analyze", "--server", "http://127.0.0.1:1", "--phase", $"N={n}", "--out-seg", missing);
+        Assert.Equal(ExitCodes.BadInput, run.ExitCode);
+        Assert.Contains($"--out-seg {missing}: folder {Path.GetDirectoryName(missing)} does not exist", run.Stderr);
+        var onFolder = await CliRun.Of("analyze", "--server", "http://127.0.0.1:1", "--phase", $"N={n}", "--out-report", Path.GetDirectoryName(n)!);
+        Assert.Equal(ExitCodes.BadInput, onFolder.ExitCode);
+        Assert.Contains("is a folder, give a file name", onFolder.Stderr);
+    }
+
+    [Fact]
     public async Task AgainstNoServer_ExitsUnreachable()
     {
         var (n, _, _) = WritePhases();

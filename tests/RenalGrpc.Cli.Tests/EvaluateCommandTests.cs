@@ -62,6 +62,9 @@ public sealed class EvaluateCommandTests : IDisposable
         var refused = await CliRun.Of("evaluate", "--data", data, "--whole-field", "--server", "http://127.0.0.1:1");
         Assert.Equal(2, refused.ExitCode);
         Assert.Contains("--whole-field needs --model", refused.Stderr);
+        var noFolder = await CliRun.Of("evaluate", "--data", data, "--model", ModelFolder, "--report", Path.Combine(data, "no-such", "eval.json"));
+        Assert.Equal(2, noFolder.ExitCode);
+        Assert.Contains("does not exist", noFolder.Stderr);
         var onFile = await CliRun.Of("evaluate", "--data", data, "--model", ModelFolder, "--predictions", Path.Combine(data, "dataset.json"));
         Assert.Equal(2, onFile.ExitCode);
         Assert.Contains("is a file, give a folder", onFile.Stderr);
