@@ -41,7 +41,7 @@ public sealed class StudyRequestException(StudyErrorKind kind, string field, str
     public static StudyRequestException Stale(uint baseRevision, uint currentRevision) =>
         new(StudyErrorKind.Aborted, "base_revision",
             baseRevision > currentRevision
-                ? $"base_revision {baseRevision} does not exist yet: the latest revision is {currentRevision}; fetch it and edit that"
+                ? $"base_revision {baseRevision} is not stored: the latest revision is {currentRevision} (a new Analyze starts the revisions again at 1); fetch it and edit that"
                 : $"base_revision {baseRevision} is stale: the latest revision is {currentRevision}; fetch it and edit that", "STALE_REVISION")
         { CurrentRevision = currentRevision };
 
