@@ -83,6 +83,26 @@ def test_edit_arguments_are_checked():
     assert plan_edit(np.zeros((2, 2, 2), np.uint8), np.zeros((2, 2, 2), np.uint8)) is None
 
 
+def test_revision_numbers_and_points_are_checked_before_the_call():
+    # A negative base revision used to fail inside gRPC's request thread and come back as UNKNOWN.
+    from renal_client import RenalClient
+    client = RenalClient("http://127.0.0.1:1", timeout=1)  # nothing listens: a check that let the call through would fail otherwise
+    labels = labels_with_kidney()
+    edited = labels.copy()
+    edited[8:11, 12:16, 14:19] = 1
+    with pytest.raises(ValueError, match=r"base_revision must be a revision number \(1 or more\), got -1"):
+        client.submit_edit("0" * 32, -1, labels, edited)
+    with pytest.raises(ValueError, match="base_revision must be"):
+        client.remove_lesion_at("0" * 32, True, (0, 0, 0))
+    with pytest.raises(ValueError, match=r"revision must be 0 \(the latest\) or a revision number, got 4294967296"):
+        client.get_segmentation("0" * 32, revision=2**32)
+    with pytest.raises(ValueError, match=r"point_lps must be three numbers \(x, y, z\) in LPS mm, got \(0, 0\)"):
+        client.add_lesion_at("0" * 32, 1, (0, 0))
+    with pytest.raises(ValueError, match="point_lps must be finite"):
+        client.remove_lesion_at("0" * 32, 1, (float("nan"), 0, 0))
+    client.close()
+
+
 def test_slicer_matrix_flips_x_and_y_and_keeps_spacing():
     direction = np.array([[0.0, 1, 0], [-1.0, 0, 0], [0, 0, 1.0]])  # rotated 90 degrees in-plane
     geometry = Geometry(spacing=(0.7, 0.8, 2.5), origin=(-150.0, 120.0, 30.0), direction=direction, size=(40, 30, 20))

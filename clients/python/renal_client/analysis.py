@@ -8,7 +8,7 @@ import grpc
 import numpy as np
 
 from ._generated import analysis_pb2, analysis_pb2_grpc
-from .edits import edit_requests, hint_request, plan_edit
+from .edits import checked_revision, edit_requests, hint_request, plan_edit
 from .errors import RenalError
 from .phases import phase_to_enum
 from .segmentation import (AnalysisResult, EditResult, LabelMap, LabelMapReceiver, ProgressEvent, diagnosis_dict,
@@ -102,7 +102,8 @@ class AnalysisCalls:
 
     def get_segmentation(self, study_id: str, revision: int, phase: Optional[str],
                          timeout: Optional[float]) -> LabelMap:
-        request = analysis_pb2.GetSegmentationRequest(study_id=study_id, revision=revision, phase=optional_phase(phase))
+        request = analysis_pb2.GetSegmentationRequest(study_id=study_id, revision=checked_revision(revision, "revision", latest=True),
+                                                      phase=optional_phase(phase))
         call = self._stub.GetSegmentation(request, timeout=timeout, metadata=self._metadata)
         receiver: Optional[LabelMapReceiver] = None
         for message in _stream(call, None, "download"):
@@ -120,6 +121,7 @@ class AnalysisCalls:
 
     def submit_edit(self, study_id: str, base_revision: int, old_labels: np.ndarray, new_labels: np.ndarray,
                     whole_map_fraction: float, timeout: Optional[float]) -> EditResult:
+        base_revision = checked_revision(base_revision, "base_revision")
         edit = plan_edit(np.asarray(old_labels), np.asarray(new_labels), whole_map_fraction)
         if edit is None:
             raise ValueError("no voxel changed between old_labels and new_labels: nothing to submit")

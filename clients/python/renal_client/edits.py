@@ -125,8 +125,35 @@ def edit_requests(study_id: str, base_revision: int, edit: EditData,
         yield analysis_pb2.SubmitEditRequest(chunk=chunk)
 
 
+MAX_REVISION = 2**32 - 1
+
+
+def checked_revision(value, name: str, latest: bool = False) -> int:
+    """A revision number as the contract carries it (uint32); 0 means "latest" where `latest` allows it.
+
+    Checked before the call: protobuf's own range error would surface from gRPC's request thread as UNKNOWN.
+    """
+    lowest = 0 if latest else 1
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not lowest <= value <= MAX_REVISION:
+        meaning = "0 (the latest) or a revision number" if latest else "a revision number (1 or more)"
+        raise ValueError(f"{name} must be {meaning}, got {value!r}")
+    return int(value)
+
+
+def lps_point(point_lps) -> tuple:
+    """Three finite numbers (x, y, z) in LPS millimetres, or ValueError."""
+    try:
+        x, y, z = (float(v) for v in point_lps)
+    except (TypeError, ValueError):
+        raise ValueError(f"point_lps must be three numbers (x, y, z) in LPS mm, got {point_lps!r}") from None
+    if not all(np.isfinite((x, y, z))):
+        raise ValueError(f"point_lps must be finite, got ({x}, {y}, {z})")
+    return x, y, z
+
+
 def hint_request(study_id: str, base_revision: int, point_lps, action: int) -> analysis_pb2.SubmitEditRequest:
-    x, y, z = (float(v) for v in point_lps)
+    x, y, z = lps_point(point_lps)
+    base_revision = checked_revision(base_revision, "base_revision")
     hint = analysis_pb2.LesionHint(point_lps=types_pb2.Vector3(x=x, y=y, z=z), action=action)
     return analysis_pb2.SubmitEditRequest(header=analysis_pb2.EditHeader(study_id=study_id, base_revision=base_revision,
                                                                           hint=hint))
