@@ -103,10 +103,11 @@ public static class StudyDiagnoser
         var measurement = LesionMeasurements.Measure(voxels, label, aligned.ReferenceGrid);
         var b = voxels.Bounds;
         var meanHu = new SortedDictionary<string, double>(StringComparer.Ordinal);
-        foreach (var (phase, image) in aligned.ImagesOnReference)
+        var covering = PhaseCoverage.Covering(aligned.ImagesOnReference, voxels);
+        foreach (var (phase, image) in covering)
             meanHu[phase] = voxels.MeanOf(image.VoxelType == VoxelType.Float32 ? image.Voxels<float>() : image.ToFloatArray());
         IReadOnlyList<double> probabilities = label == KidneyLabels.Tumor
-            ? classifier.Classify(aligned.ImagesOnReference, voxels)?.Probabilities ?? []
+            ? classifier.Classify(covering, voxels)?.Probabilities ?? []
             : [];
         var lesion = new LesionDiagnosis(0, label, measurement.VolumeMl, measurement.LargestDiameterMm, measurement.Side,
             measurement.Centroid, (b.I0, b.J0, b.K0, b.I1, b.J1, b.K1), meanHu, probabilities);

@@ -157,4 +157,15 @@ public sealed class ComponentRuns
         }
         return sum / VoxelCount;
     }
+
+    /// <summary>How many of the component's voxels read exactly <paramref name="value"/> in <paramref name="values"/> (one per voxel of the grid).</summary>
+    public long CountOf(ReadOnlySpan<float> values, float value)
+    {
+        long count = 0;
+        for (int n = 0; n < _starts.Length; n++)
+        {
+            count += values.Slice(_starts[n], _lengths[n]).Count(value);
+        }
+        return count;
+    }
 }
