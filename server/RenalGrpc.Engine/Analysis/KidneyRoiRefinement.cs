@@ -119,6 +119,17 @@ public static class KidneyRoiRefinement
             Math.Min(size.I, b[3] * si + 1), Math.Min(size.J, b[4] * sj + 1), Math.Min(size.K, b[5] * sk + 1))).ToList();
     }
 
+    /// <summary>Voxels this phase sees as outside its scan where the reference phase sees its image.</summary>
+    private static long OutsideOnly(ReadOnlySpan<float> phase, ReadOnlySpan<float> reference)
+    {
+        long count = 0;
+        for (int n = 0; n < phase.Length; n++)
+        {
+            if (phase[n] == PhaseWarp.OutsideHu && reference[n] != PhaseWarp.OutsideHu) count++;
+        }
+        return count;
+    }
+
     private static int Stride(double model, double reference) => Math.Max(1, (int)Math.Floor(model / reference + 1e-6));
 
     /// <summary>The network's tumor probability on the crop grid (i fastest), averaged with the left-right mirrored box when asked.</summary>
@@ -139,8 +150,26 @@ public static class KidneyRoiRefinement
         {
             // A phase the study lacks stays 0, the normalised mean, as phase dropout taught the network.
             if (!aligned.ImagesOnReference.TryGetValue(options.Phases[c], out var image)) continue;
+            PhaseWarp.SampleInto(image, crop, LpsAffine.Identity, input.AsSpan((int)(c * voxels), (int)voxels));
+        }
+        // A phase whose scan stops short of the box reads air there (see PhaseCoverage): it is made missing
+        // (decided on the raw HU, before any channel is normalised) when the network allows one more.
+        int missing = options.Phases.Count(p => !aligned.ImagesOnReference.ContainsKey(p));
+        int reference = options.Phases.ToList().IndexOf(aligned.ReferencePhase);
+        var present = options.Phases.Select(p => aligned.ImagesOnReference.ContainsKey(p)).ToArray();
+        for (int c = 0; c < options.Phases.Count && reference >= 0; c++)
+        {
+            if (c == reference || !present[c] || missing >= options.MaxMissingPhases) continue;
             var channel = input.AsSpan((int)(c * voxels), (int)voxels);
-            PhaseWarp.SampleInto(image, crop, LpsAffine.Identity, channel);
+            if (OutsideOnly(channel, input.AsSpan((int)(reference * voxels), (int)voxels)) <= PhaseCoverage.MaxOutsideShare * voxels) continue;
+            channel.Clear();
+            present[c] = false;
+            missing++;
+        }
+        for (int c = 0; c < options.Phases.Count; c++)
+        {
+            if (!present[c]) continue;
+            var channel = input.AsSpan((int)(c * voxels), (int)voxels);
             for (int n = 0; n < channel.Length; n++) channel[n] = normalization.Apply(channel[n]);
         }
         using var scope = NewDisposeScope();

@@ -338,6 +338,15 @@ public sealed class KidneyRoiRefinementTests
         var meanD = KidneyRoiRefinement.TumorProbability(randomNet, options, IntensityNormalization.Paper,
             new AlignedStudy("P", grid, new Dictionary<string, Volume>(images) { ["D"] = mean }, Array.Empty<PhaseAlignment>()), grid);
         Assert.Equal(meanD, lacking);
+
+        // A D whose scan stops short of the box (the aligned image reads air over a third of it) is missing too,
+        // while a D that sees the whole box is read; with no missing phase allowed it is read as it is.
+        var partD = Noise();
+        partD.Voxels<float>()[..(int)(grid.VoxelCount / 3)].Fill(PhaseWarp.OutsideHu);
+        AlignedStudy WithD(Volume d) => new("P", grid, new Dictionary<string, Volume>(images) { ["D"] = d }, Array.Empty<PhaseAlignment>());
+        Assert.Equal(lacking, KidneyRoiRefinement.TumorProbability(randomNet, options, IntensityNormalization.Paper, WithD(partD), grid));
+        Assert.NotEqual(lacking, KidneyRoiRefinement.TumorProbability(randomNet, options, IntensityNormalization.Paper, WithD(Noise()), grid));
+        Assert.NotEqual(lacking, KidneyRoiRefinement.TumorProbability(randomNet, options with { MaxMissingPhases = 0 }, IntensityNormalization.Paper, WithD(partD), grid));
         Assert.Throws<ArgumentException>(() => (Options with { MaxMissingPhases = 4 }).Validate());
     }
 }
