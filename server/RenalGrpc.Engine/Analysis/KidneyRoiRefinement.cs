@@ -8,7 +8,8 @@ using static TorchSharp.torch;
 namespace RenalGrpc.Engine.Analysis;
 
 /// <summary>What the kidney-ROI stage did to the reference labels, or why it did not run.</summary>
-/// <param name="PhasesFilled">Phases the study lacks whose channels read the normalised mean (null: none).</param>
+/// <param name="PhasesFilled">Phases whose channels read the normalised mean (null: none): those the study lacks, and
+/// those whose scan stops short of a box (<see cref="PhaseCoverage"/>).</param>
 /// <param name="LesionsRetyped">Stage-1 lesions whose kind (tumor or cyst) it changed (<see cref="RoiRefinementOptions.LesionKindFromRoi"/>).</param>
 public sealed record RefinementRecord(int Boxes, int LesionsAdded, long VoxelsRelabelled, int ProposalsDropped, string? SkippedBecause,
     string? PhasesFilled = null, int LesionsRetyped = 0);
@@ -53,10 +54,12 @@ public static class KidneyRoiRefinement
         var reach = crops.Select(c => ReachOnReference(c, grid)).Aggregate(Union);
         var proposed = new byte[reach.VoxelCount];
         var kinds = options.LesionKindFromRoi ? new LesionKindEvidence(reach) : null;
+        var outsideScan = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var crop in crops)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (tumor, cyst) = ClassProbabilities(network, options, normalization, aligned, crop, withCyst: kinds is not null);
+            var (tumor, cyst, outside) = ClassProbabilities(network, options, normalization, aligned, crop, withCyst: kinds is not null);
+            outsideScan.UnionWith(outside);
             MarkOnReference(tumor, crop, grid, labels.Buffer, reach, proposed, options.TumorProbability, claimBackground: options.MinKidneyShare > 0,
                 includeTumor: options.GrowStageOneTumors);
             kinds?.Add(tumor, cyst!, crop, grid);
@@ -71,6 +74,8 @@ public static class KidneyRoiRefinement
                 options.MinLesionMl, connectivity);
             (result, retyped) = (checkedLabels, retyped + enhancing);
         }
+        if (outsideScan.Count > 0)
+            filled = string.Join(", ", options.Phases.Where(p => missing.Contains(p) || outsideScan.Contains(p)));
         return (result, new RefinementRecord(crops.Count, added, relabelled, dropped, null, filled, retyped));
     }
 
@@ -136,8 +141,11 @@ public static class KidneyRoiRefinement
     public static float[] TumorProbability(SegmentationUNet network, RoiRefinementOptions options, IntensityNormalization normalization,
         AlignedStudy aligned, Geometry crop) => ClassProbabilities(network, options, normalization, aligned, crop, withCyst: false).Tumor;
 
-    /// <summary>The network's tumor and (when asked) cyst probabilities on the crop grid (i fastest), mirrored-averaged when asked.</summary>
-    public static (float[] Tumor, float[]? Cyst) ClassProbabilities(SegmentationUNet network, RoiRefinementOptions options,
+    /// <summary>
+    /// The network's tumor and (when asked) cyst probabilities on the crop grid (i fastest), mirrored-averaged when asked,
+    /// and the phases fed as missing because their scan stops short of the box.
+    /// </summary>
+    public static (float[] Tumor, float[]? Cyst, IReadOnlyList<string> OutsideScan) ClassProbabilities(SegmentationUNet network, RoiRefinementOptions options,
         IntensityNormalization normalization, AlignedStudy aligned, Geometry crop, bool withCyst)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -157,6 +165,7 @@ public static class KidneyRoiRefinement
         int missing = options.Phases.Count(p => !aligned.ImagesOnReference.ContainsKey(p));
         int reference = options.Phases.ToList().IndexOf(aligned.ReferencePhase);
         var present = options.Phases.Select(p => aligned.ImagesOnReference.ContainsKey(p)).ToArray();
+        var outsideScan = new List<string>();
         for (int c = 0; c < options.Phases.Count && reference >= 0; c++)
         {
             if (c == reference || !present[c] || missing >= options.MaxMissingPhases) continue;
@@ -165,6 +174,7 @@ public static class KidneyRoiRefinement
             channel.Clear();
             present[c] = false;
             missing++;
+            outsideScan.Add(options.Phases[c]);
         }
         for (int c = 0; c < options.Phases.Count; c++)
         {
@@ -186,7 +196,7 @@ public static class KidneyRoiRefinement
             probability = probability.add(mirrored, one).div(two);
         }
         var tumor = probability.select(1, Tumor).contiguous().data<float>().ToArray();
-        return (tumor, withCyst ? probability.select(1, Cyst).contiguous().data<float>().ToArray() : null);
+        return (tumor, withCyst ? probability.select(1, Cyst).contiguous().data<float>().ToArray() : null, outsideScan);
     }
 
     /// <summary>The reference voxels a crop's voxels can be nearest to: its corners' box in reference indices, clipped.</summary>

@@ -345,6 +345,8 @@ public sealed class KidneyRoiRefinementTests
         partD.Voxels<float>()[..(int)(grid.VoxelCount / 3)].Fill(PhaseWarp.OutsideHu);
         AlignedStudy WithD(Volume d) => new("P", grid, new Dictionary<string, Volume>(images) { ["D"] = d }, Array.Empty<PhaseAlignment>());
         Assert.Equal(lacking, KidneyRoiRefinement.TumorProbability(randomNet, options, IntensityNormalization.Paper, WithD(partD), grid));
+        Assert.Equal(["D"], KidneyRoiRefinement.ClassProbabilities(randomNet, options, IntensityNormalization.Paper, WithD(partD), grid, withCyst: false).OutsideScan);
+        Assert.Empty(KidneyRoiRefinement.ClassProbabilities(randomNet, options, IntensityNormalization.Paper, WithD(Noise()), grid, withCyst: false).OutsideScan);
         Assert.NotEqual(lacking, KidneyRoiRefinement.TumorProbability(randomNet, options, IntensityNormalization.Paper, WithD(Noise()), grid));
         Assert.NotEqual(lacking, KidneyRoiRefinement.TumorProbability(randomNet, options with { MaxMissingPhases = 0 }, IntensityNormalization.Paper, WithD(partD), grid));
         Assert.Throws<ArgumentException>(() => (Options with { MaxMissingPhases = 4 }).Validate());
