@@ -21,10 +21,10 @@ internal sealed class AnalyzeCommand(IAnalyzerLoader localLoader) : ICliCommand
     public string Name => "analyze";
     public string Summary => "segment and classify a multi-phase study (on a server or --local)";
     public string Usage => """
-        usage: renal analyze (--server URL | --local [--model PATH]) --phase P=PATH [--phase P=PATH ...]
+        usage: renal analyze (--server URL | --local [--model PATH]) (--phase P=PATH [--phase P=PATH ...] | --dicom-study DIR)
                              [--out-seg seg.nii.gz|.nrrd|.seg.nrrd] [--out-report report.json]
                              [--mirror-tta] [--reference-phase P] [--token TOKEN]
-          --phase P=PATH      P is N, A, P or D; PATH a NIfTI, NRRD or DICOM file or DICOM folder
+        """ + "\n" + StudyPhaseInputs.Usage + """
           --local             run the engine in this process instead of on a server
           --model PATH        checkpoint folder for --local (default: models/default beside renal)
           --out-seg PATH      the label map in the reference phase's grid
@@ -36,7 +36,8 @@ internal sealed class AnalyzeCommand(IAnalyzerLoader localLoader) : ICliCommand
 
     public async Task<int> RunAsync(CliArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var phasePaths = UploadCommand.ParsePhases(args.Values("--phase"));
+        var phaseValues = args.Values("--phase");
+        var dicomStudy = args.Value("--dicom-study");
         bool local = args.Flag("--local");
         var model = args.Value("--model");
         var outSeg = OutputFile.Checked(args.Value("--out-seg"), "--out-seg");
@@ -44,8 +45,8 @@ internal sealed class AnalyzeCommand(IAnalyzerLoader localLoader) : ICliCommand
         var options = new Client.AnalyzeOptions
         {
             MirrorTta = args.Flag("--mirror-tta"),
-            ReferencePhase = ParseReferencePhase(args.Value("--reference-phase"), phasePaths),
         };
+        var referencePhase = ReferencePhaseCode(args.Value("--reference-phase"));
         if (outSeg is not null && !IsSegmentationPath(outSeg))
             throw new CliUsageException($"--out-seg {outSeg}: write .nii, .nii.gz, .nrrd or .seg.nrrd");
         RenalClientOptions? server = null;
@@ -61,8 +62,10 @@ internal sealed class AnalyzeCommand(IAnalyzerLoader localLoader) : ICliCommand
         }
         args.EnsureAllConsumed(maxPositionals: 0);
 
-        var volumes = new Dictionary<string, Volume>(StringComparer.Ordinal);
-        foreach (var (phase, path) in phasePaths) volumes[phase] = VolumeFiles.Read(path);
+        var volumes = StudyPhaseInputs.Read(phaseValues, dicomStudy, stdout);
+        if (referencePhase is not null && !volumes.ContainsKey(referencePhase))
+            throw new CliUsageException($"--reference-phase {referencePhase}: the study has no phase {referencePhase}");
+        options = options with { ReferencePhase = referencePhase };
 
         if (server is null) return RunLocal(volumes, options, model, outSeg, outReport, stdout, stderr, cancellationToken);
 
@@ -130,12 +133,11 @@ internal sealed class AnalyzeCommand(IAnalyzerLoader localLoader) : ICliCommand
         return ExitCodes.Success;
     }
 
-    private static string? ParseReferencePhase(string? text, IReadOnlyList<(string Phase, string Path)> phases)
+    private static string? ReferencePhaseCode(string? text)
     {
         if (text is null) return null;
         var phase = text.Trim().ToUpperInvariant();
         if (!ProtoMapping.PhaseCodes.Contains(phase)) throw new CliUsageException($"--reference-phase must be N, A, P or D, got '{text}'");
-        if (phases.All(p => p.Phase != phase)) throw new CliUsageException($"--reference-phase {phase}: no --phase {phase} was given");
         return phase;
     }
 

@@ -10,21 +10,21 @@ internal sealed class UploadCommand : ICliCommand
     public string Name => "upload";
     public string Summary => "upload a multi-phase study (one volume per phase) to a server";
     public string Usage => """
-        usage: renal upload --phase P=PATH [--phase P=PATH ...] [--compression none|zstd|lz4] [--server URL] ...
-          --phase P=PATH    P is N, A, P or D; PATH a NIfTI, NRRD or DICOM file or DICOM folder
+        usage: renal upload (--phase P=PATH [--phase P=PATH ...] | --dicom-study DIR) [--compression none|zstd|lz4] [--server URL] ...
+        """ + "\n" + StudyPhaseInputs.Usage + """
           --compression C   chunk compression on the wire (default none)
         """ + "\n" + ServerConnection.Usage;
     public IReadOnlySet<string> Switches { get; } = new HashSet<string>();
 
     public async Task<int> RunAsync(CliArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var phasePaths = ParsePhases(args.Values("--phase"));
+        var phaseValues = args.Values("--phase");
+        var dicomStudy = args.Value("--dicom-study");
         var compression = ParseCompression(args.Value("--compression"));
         var options = ServerConnection.Parse(args);
         args.EnsureAllConsumed(maxPositionals: 0);
 
-        var volumes = new Dictionary<string, Volume>();
-        foreach (var (phase, path) in phasePaths) volumes[phase] = VolumeFiles.Read(path);
+        var volumes = StudyPhaseInputs.Read(phaseValues, dicomStudy, stdout);
 
         return await ServerConnection.RunAsync(Name, options, stderr, async client =>
         {

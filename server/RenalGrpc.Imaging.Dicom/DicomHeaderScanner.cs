@@ -52,6 +52,9 @@ internal static class DicomHeaderScanner
             Modality = tags.GetString(DicomTags.Modality) ?? "",
             Description = tags.GetString(DicomTags.SeriesDescription) ?? "",
             SeriesNumber = TryInt(tags, DicomTags.SeriesNumber),
+            IsLocalizer = (tags.GetString(DicomTags.ImageType) ?? "").Split('\\')
+                .Any(v => v.Trim().Equals("LOCALIZER", StringComparison.OrdinalIgnoreCase)),
+            ContrastAgentRecorded = tags.GetString(DicomTags.ContrastBolusAgent) is not null,
             Rows = rows.Value,
             Columns = columns.Value,
             SamplesPerPixel = tags.GetInt(DicomTags.SamplesPerPixel) ?? 1,

@@ -9,6 +9,14 @@ public sealed record DicomReadOptions
     /// </summary>
     public string? SeriesInstanceUid { get; init; }
 
+    /// <summary>
+    /// When no series is named and a folder holds more than one volume series of the chosen
+    /// modality (scouts and single slices do not count), refuse with a listing instead of taking
+    /// the largest. A multi-phase study exported into one folder has one series per phase of the
+    /// same size: taking "the largest" would read the same phase for every phase asked for.
+    /// </summary>
+    public bool RefuseSeveralVolumeSeries { get; init; }
+
     /// <summary>Files read at the same time; null means one per processor.</summary>
     public int? MaxDegreeOfParallelism { get; init; }
 }
@@ -27,7 +35,16 @@ public sealed record DicomSeriesSummary(
     int Rows,
     int Columns)
 {
+    /// <summary>ImageType says LOCALIZER (a scout).</summary>
+    public bool IsLocalizer { get; init; }
+
+    /// <summary>The first file records a contrast agent (ContrastBolusAgent, 0018,0010); only whether, not which.</summary>
+    public bool ContrastAgentRecorded { get; init; }
+
+    /// <summary>A series that can be a CT volume: not a scout, at least two slices.</summary>
+    public bool IsVolume => !IsLocalizer && SliceCount >= 2;
+
     public override string ToString() =>
         $"{SeriesInstanceUid} {(Modality.Length > 0 ? Modality : "?")} #{SeriesNumber?.ToString() ?? "-"} " +
-        $"'{Description}' {Columns}x{Rows}x{SliceCount} ({FileCount} files)";
+        $"'{Description}' {Columns}x{Rows}x{SliceCount} ({FileCount} files){(IsLocalizer ? " localizer" : "")}";
 }

@@ -33,15 +33,20 @@ internal sealed class DicomSeriesCatalog
     {
         var first = files[0];
         return new DicomSeriesSummary(first.SeriesInstanceUid, first.Modality, first.Description, first.SeriesNumber,
-            files.Count, files.Sum(f => f.NumberOfFrames), first.Rows, first.Columns);
+            files.Count, files.Sum(f => f.NumberOfFrames), first.Rows, first.Columns)
+        {
+            IsLocalizer = files.All(f => f.IsLocalizer),
+            ContrastAgentRecorded = first.ContrastAgentRecorded,
+        };
     }
 
     /// <summary>
     /// The series named in the options; otherwise the CT series with the most slices, else the
     /// series with the most slices. With <paramref name="requireSingle"/> (an explicit file
-    /// list) several series without a choice are an error rather than a guess.
+    /// list) several series without a choice are an error rather than a guess; with
+    /// <paramref name="refuseSeveralVolumes"/> so are several volume series of the chosen modality.
     /// </summary>
-    public IReadOnlyList<DicomFileHeader> Select(string source, string? seriesInstanceUid, bool requireSingle)
+    public IReadOnlyList<DicomFileHeader> Select(string source, string? seriesInstanceUid, bool requireSingle, bool refuseSeveralVolumes = false)
     {
         if (seriesInstanceUid is not null)
         {
@@ -53,6 +58,15 @@ internal sealed class DicomSeriesCatalog
         static int Slices(IReadOnlyList<DicomFileHeader> s) => s.Sum(f => f.NumberOfFrames);
         var ct = Series.Where(s => string.Equals(s[0].Modality, "CT", StringComparison.OrdinalIgnoreCase)).ToList();
         var candidates = ct.Count > 0 ? ct : Series.ToList();
+        if (refuseSeveralVolumes)
+        {
+            var volumes = candidates.Where(s => Summarize(s).IsVolume).ToList();
+            if (volumes.Count > 1)
+                throw new ImageFormatException(source,
+                    $"the folder holds {volumes.Count} {(ct.Count > 0 ? "CT " : "")}series that could be the volume; name one by SeriesInstanceUID or SeriesNumber: " +
+                    string.Join("; ", volumes.Select(s => Summarize(s).ToString())));
+            if (volumes.Count == 1) return volumes[0];
+        }
         return candidates.OrderByDescending(Slices).First();
     }
 

@@ -22,7 +22,7 @@ public static class DicomSeriesReader
         if (Directory.Exists(folderOrFile))
         {
             var catalog = ScanFolder(folderOrFile, options.MaxDegreeOfParallelism);
-            var series = catalog.Select(folderOrFile, options.SeriesInstanceUid, requireSingle: false);
+            var series = catalog.Select(folderOrFile, options.SeriesInstanceUid, requireSingle: false, options.RefuseSeveralVolumeSeries);
             return DicomVolumeAssembler.Assemble(folderOrFile, series, options.MaxDegreeOfParallelism);
         }
         return Read([folderOrFile], options);

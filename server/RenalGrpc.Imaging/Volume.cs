@@ -125,6 +125,17 @@ public sealed class Volume
         return count;
     }
 
+    /// <summary>
+    /// Same size, voxel type and bytes, whatever the geometry says: two acquisitions never agree
+    /// on every voxel (noise alone differs), so this is one scan given twice.
+    /// </summary>
+    public bool HasSameVoxelsAs(Volume other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return ReferenceEquals(this, other)
+            || Size == other.Size && VoxelType == other.VoxelType && Buffer.AsSpan().SequenceEqual(other.Buffer);
+    }
+
     /// <summary>Same voxels on another geometry of the same size (e.g. after fixing metadata).</summary>
     public Volume WithGeometry(Geometry geometry)
     {

@@ -45,6 +45,22 @@ public sealed class RealSeriesTreeTests
     }
 
     [Fact]
+    public void RealScoutIsMarkedAndSeveralVolumeSeriesAreRefusedWhenAsked()
+    {
+        var scout = DicomSeriesReader.ListSeries(Tree).Single(s => s.SeriesInstanceUid == CtTwoPlanes);
+        Assert.True(scout.IsLocalizer); // ImageType ORIGINAL\PRIMARY\LOCALIZER
+        Assert.False(scout.IsVolume);
+
+        // Two CT volume series (4 and 5 slices): "the largest" would be a guess; the scout is not a candidate.
+        var e = Assert.Throws<ImageFormatException>(() => DicomSeriesReader.Read(Tree, new DicomReadOptions { RefuseSeveralVolumeSeries = true }));
+        Assert.Contains("the folder holds 2 CT series that could be the volume", e.Message);
+        Assert.Contains("'Routine Brain' 16x16x4", e.Message);
+        Assert.Contains("'SmartScore - Gated 0.5 sec' 16x16x5", e.Message);
+        Assert.DoesNotContain("Scout", e.Message);
+        Assert.Equal(new GridSize(16, 16, 5), DicomSeriesReader.Read(Tree, new DicomReadOptions { SeriesInstanceUid = AxialCt, RefuseSeveralVolumeSeries = true }).Size);
+    }
+
+    [Fact]
     public void RealSeriesWithAGapIsRefused()
     {
         // Slices at z = -99.48, 103.02, 104.27, 105.52: three contiguous, one far away.

@@ -22,6 +22,7 @@ public sealed class UploadValidationTests : IAsyncLifetime
     [InlineData("empty-header", StatusCode.InvalidArgument, "phases")]
     [InlineData("unspecified-phase", StatusCode.InvalidArgument, "phases[0].phase")]
     [InlineData("duplicate-phase", StatusCode.InvalidArgument, "phases[1].phase")]
+    [InlineData("one-scan-for-two-phases", StatusCode.InvalidArgument, "phases[P].sha256")]
     [InlineData("chunk-phase-not-in-header", StatusCode.InvalidArgument, "chunk.phase")]
     [InlineData("overlap", StatusCode.InvalidArgument, "chunk.offset")]
     [InlineData("out-of-range", StatusCode.InvalidArgument, "chunk.offset")]
@@ -80,6 +81,7 @@ public sealed class UploadValidationTests : IAsyncLifetime
             case "empty-header": return [new UploadStudyRequest { Header = new UploadHeader() }];
             case "unspecified-phase": descriptor.Phase = Phase.Unspecified; return [header];
             case "duplicate-phase": header.Header.Phases.Add(descriptor.Clone()); return [header];
+            case "one-scan-for-two-phases": header.Header.Phases.Add(SameDataAs(descriptor, Phase.A)); return [header];
             case "chunk-phase-not-in-header": return [header, .. SyntheticStudy.Chunks(a)];
             case "overlap": return [header, chunks[0], SyntheticStudy.Chunk(Phase.P, 100, p.Bytes.AsSpan(100, 10))];
             case "out-of-range": return [header, SyntheticStudy.Chunk(Phase.P, (ulong)p.Bytes.Length - 5, new byte[10])];
@@ -108,6 +110,31 @@ public sealed class UploadValidationTests : IAsyncLifetime
                 return [header];
             default: throw new ArgumentException(problem);
         }
+    }
+
+    private static VolumeDescriptor SameDataAs(VolumeDescriptor descriptor, Phase phase)
+    {
+        var copy = descriptor.Clone();
+        copy.Phase = phase;
+        return copy;
+    }
+
+    [Fact]
+    public async Task OneScanSentForTwoPhasesIsRefusedBeforeAnyByteWithBothPhasesNamed()
+    {
+        var p = SyntheticStudy.Phase(Phase.P, 40, 32, 12, seed: 7);
+        var header = SyntheticStudy.Upload(p)[0];
+        // Another grid in the header changes nothing: the bytes are the same scan.
+        var a = SameDataAs(p.Descriptor, Phase.A);
+        a.Geometry.Origin.X += 3;
+        header.Header.Phases.Add(a);
+
+        var e = await RpcAssert.FailsWith(StatusCode.InvalidArgument, () => _server.UploadAsync([header]));
+        Assert.Equal("DUPLICATE_PHASE_DATA", RpcAssert.Reason(e));
+        Assert.Contains("phase P has the same data (SHA-256) as phase A", e.Status.Detail);
+        var found = await RpcAssert.FailsWith(StatusCode.InvalidArgument,
+            () => _server.Studies.FindStudyAsync(new FindStudyRequest { Phases = { p.Descriptor, a } }).ResponseAsync);
+        Assert.Equal("DUPLICATE_PHASE_DATA", RpcAssert.Reason(found));
     }
 
     /// <summary>A float32 P phase with <paramref name="value"/> at two voxels (header hash matching).</summary>

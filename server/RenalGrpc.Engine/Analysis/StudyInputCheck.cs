@@ -5,8 +5,9 @@ namespace RenalGrpc.Engine.Analysis;
 
 /// <summary>
 /// What the analyzer refuses before any work, each as an <see cref="ArgumentException"/> (the server
-/// answers INVALID_ARGUMENT, the CLI exits 2): unknown phase names, voxels that are not numbers, and
-/// fields of view whose model grid would not fit in memory.
+/// answers INVALID_ARGUMENT, the CLI exits 2): unknown phase names, voxels that are not numbers,
+/// values that are not Hounsfield units, one scan given for two phases, and fields of view whose
+/// model grid would not fit in memory.
 /// </summary>
 public static class StudyInputCheck
 {
@@ -53,7 +54,25 @@ public static class StudyInputCheck
                     "RescaleSlope and RescaleIntercept applied (HU = value x slope + intercept) before they are sent");
             }
         }
-        return PhaseTriplets.ContrastPhases.Prepend(PhaseTriplets.Unenhanced).Where(phases.ContainsKey).ToList();
+        var present = PhaseTriplets.ContrastPhases.Prepend(PhaseTriplets.Unenhanced).Where(phases.ContainsKey).ToList();
+        RefuseOneScanForTwoPhases(phases, present);
+        return present;
+    }
+
+    /// <summary>
+    /// Two phases with identical voxels are one scan given twice (no two acquisitions agree on every
+    /// voxel): the classifier would read "no enhancement" between them and answer from that.
+    /// </summary>
+    private static void RefuseOneScanForTwoPhases(IReadOnlyDictionary<string, Volume> phases, IReadOnlyList<string> present)
+    {
+        for (int b = 1; b < present.Count; b++)
+        {
+            for (int a = 0; a < b; a++)
+            {
+                if (phases[present[a]].HasSameVoxelsAs(phases[present[b]]))
+                    throw new ArgumentException($"phases {present[a]} and {present[b]} hold identical voxels: one scan given for two phases");
+            }
+        }
     }
 
     /// <summary>Voxels of <paramref name="geometry"/>'s field of view on a grid of <paramref name="spacing"/> (as the resampler counts them).</summary>

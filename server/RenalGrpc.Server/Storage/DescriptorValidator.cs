@@ -38,6 +38,7 @@ public static class DescriptorValidator
         }
 
         result.Sort((a, b) => a.Phase.CompareTo(b.Phase));
+        RefuseSameData(result);
         return result;
     }
 
@@ -96,6 +97,27 @@ public static class DescriptorValidator
 
         return new PhaseDescriptor(phase, voxelType, geometry.SizeI, geometry.SizeJ, geometry.SizeK,
             [.. spacing], [.. origin], [.. geometry.Direction], input.ByteLength, [.. input.Sha256]);
+    }
+
+    /// <summary>
+    /// Two phases with one SHA-256 are one scan sent twice (a file picked for two phases, a folder
+    /// read as "the largest series" for each): analysed as two phases it would show no enhancement
+    /// at all and the subtype would come from that, so it is refused before any byte is sent.
+    /// </summary>
+    private static void RefuseSameData(IReadOnlyList<PhaseDescriptor> phases)
+    {
+        for (var b = 1; b < phases.Count; b++)
+        {
+            for (var a = 0; a < b; a++)
+            {
+                if (phases[a].Sha256.AsSpan().SequenceEqual(phases[b].Sha256))
+                {
+                    throw StudyRequestException.Invalid($"phases[{phases[b].Phase}].sha256",
+                        $"phase {phases[b].Phase} has the same data (SHA-256) as phase {phases[a].Phase}: one scan sent for two phases",
+                        "DUPLICATE_PHASE_DATA");
+                }
+            }
+        }
     }
 
     private static void CheckSize(uint size, string field)

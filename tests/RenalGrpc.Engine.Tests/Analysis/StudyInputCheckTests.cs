@@ -38,7 +38,9 @@ public sealed class StudyInputCheckTests
         // N, A, P, D order. (Few, large voxels here: the check reads the geometry, and the test stays light.)
         var body = Scan(Axial(128, 128, 250, 3.9, 3.9, 8.0));
         var abdomen = Scan(Axial(256, 256, 100, 1.4, 1.4, 2.0));
-        Assert.Equal(["N", "A", "P"], StudyInputCheck.CheckedPhases(new Dictionary<string, Volume> { ["P"] = abdomen, ["N"] = body, ["A"] = abdomen }, ModelSpacing));
+        var arterial = Scan(Axial(256, 256, 100, 1.4, 1.4, 2.0));
+        arterial.Voxels<short>()[1] = 180;
+        Assert.Equal(["N", "A", "P"], StudyInputCheck.CheckedPhases(new Dictionary<string, Volume> { ["P"] = abdomen, ["N"] = body, ["A"] = arterial }, ModelSpacing));
 
         // A spacing in 1/100 mm read as mm: 32 x 32 x 20 m.
         var wrongUnit = Scan(Axial(64, 64, 20, 500, 500, 1000));
@@ -47,6 +49,23 @@ public sealed class StudyInputCheckTests
         Assert.Contains($"over the limit of {StudyInputCheck.MaxModelGridVoxels}", e.Message);
         // Just over the limit (1.3 x 1.3 x 2 m) is refused too: the check is the model grid, not a unit guess.
         Assert.Throws<ArgumentException>(() => StudyInputCheck.CheckedPhases(new Dictionary<string, Volume> { ["N"] = Scan(Axial(130, 130, 40, 10, 10, 50)) }, ModelSpacing));
+    }
+
+    [Fact]
+    public void OneScanGivenForTwoPhasesIsRefused()
+    {
+        // The same voxels twice, even under another geometry (a header rewritten, a copy re-exported): no two
+        // acquisitions agree on every voxel, and the classifier would read "no enhancement" between them.
+        var g = Axial(8, 8, 4, 1, 1, 1);
+        var portal = Scan(g);
+        var copy = Volume.FromVoxels<short>(Axial(8, 8, 4, 0.9, 0.9, 1.2), portal.Voxels<short>());
+        var e = Assert.Throws<ArgumentException>(() => StudyInputCheck.CheckedPhases(
+            new Dictionary<string, Volume> { ["P"] = portal, ["N"] = Scan(Axial(8, 8, 2, 1, 1, 1)), ["D"] = copy }, ModelSpacing));
+        Assert.Equal("phases P and D hold identical voxels: one scan given for two phases", e.Message);
+
+        // One voxel apart is two scans.
+        copy.Voxels<short>()[63] = 1;
+        Assert.Equal(["P", "D"], StudyInputCheck.CheckedPhases(new Dictionary<string, Volume> { ["D"] = copy, ["P"] = portal }, ModelSpacing));
     }
 
     [Fact]

@@ -1,0 +1,160 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using RenalGrpc.Imaging;
+using RenalGrpc.Imaging.Tests.Support;
+using RenalGrpc.Server.Analysis;
+using RenalGrpc.Server.Hosting;
+using RenalGrpc.Server.Tests.Support;
+using RenalGrpc.Serving;
+
+namespace RenalGrpc.Cli.Tests;
+
+/// <summary>
+/// One generated four-phase case written as DICOM study folders the way a PACS export looks (one
+/// series per phase, files flat under opaque names, a scout), by pydicom (Python/write_dicom_study.py).
+/// </summary>
+public sealed class DicomStudyFixture : IDisposable
+{
+    private readonly ScratchFolder _scratch = new();
+
+    public DicomStudyFixture()
+    {
+        var data = _scratch.File("data");
+        var made = CliRun.Of("phantom", "--out", data, "--cases", "1", "--seed", "12", "--size", "64x64x24").GetAwaiter().GetResult();
+        if (made.ExitCode != 0) throw new InvalidOperationException(made.Stderr);
+        Case = Path.Combine(data, "case_00000");
+        Plain = Write("plain", "--localizer");
+        TwoNephrographic = Write("thin", "--extra", "P=NEPHRO 1.25mm");
+        UnnamedN = Write("unnamed", "--describe", "N=ABDOMEN 5mm");
+    }
+
+    public string Case { get; }
+    public (string Folder, JsonElement Summary) Plain { get; }
+    public (string Folder, JsonElement Summary) TwoNephrographic { get; }
+    public (string Folder, JsonElement Summary) UnnamedN { get; }
+
+    public Volume Phase(string phase) => VolumeFiles.Read(Path.Combine(Case, $"imaging_{phase}.nii.gz"));
+
+    private (string, JsonElement) Write(string name, params string[] options)
+    {
+        var folder = _scratch.File(name);
+        var script = Path.Combine(AppContext.BaseDirectory, "Python", "write_dicom_study.py");
+        var json = ExternalProcess.Run(ReferencePython.Executable, new[] { script, Case, folder }.Concat(options), timeout: TimeSpan.FromMinutes(2));
+        return (folder, JsonDocument.Parse(json).RootElement.Clone());
+    }
+
+    public void Dispose() => _scratch.Dispose();
+}
+
+/// <summary>`--dicom-study`, `--phase P=FOLDER#SERIES` and the refusals that keep one series from being read for two phases.</summary>
+public sealed class DicomStudyInputTests(DicomStudyFixture study) : IClassFixture<DicomStudyFixture>
+{
+    private static Dictionary<string, Volume> Read(StringWriter stdout, string? dicomStudy, params string[] phases) =>
+        StudyPhaseInputs.Read(phases, dicomStudy, stdout);
+
+    private void AssertIsPhase(string phase, Volume read)
+    {
+        var truth = study.Phase(phase);
+        Assert.True(read.HasSameVoxelsAs(truth), $"phase {phase} read from DICOM has other voxels than imaging_{phase}.nii.gz");
+        Assert.True(read.Geometry.IsSameGrid(truth.Geometry), $"phase {phase}: {read.Geometry} vs {truth.Geometry}");
+    }
+
+    [Fact]
+    public void A_study_folder_gives_each_phase_its_own_series_by_description()
+    {
+        var stdout = new StringWriter();
+        var volumes = Read(stdout, study.Plain.Folder);
+
+        Assert.Equal(["N", "A", "P", "D"], volumes.Keys);
+        foreach (var (phase, volume) in volumes) AssertIsPhase(phase, volume);
+        Assert.Contains("phase N: #2 'ABD W/O CONTRAST' 64x64x24", stdout.ToString());
+        Assert.Contains("phase D: #5 'DELAYED 5 MIN' 64x64x24", stdout.ToString());
+        Assert.DoesNotContain("SCOUT", stdout.ToString()); // a localizer is no phase and no left-over
+    }
+
+    [Fact]
+    public async Task A_folder_of_several_series_given_as_one_phase_is_refused_with_the_series_listed()
+    {
+        var run = await CliRun.Of("upload", "--server", "http://127.0.0.1:1", "--phase", $"N={study.Plain.Folder}", "--phase", $"A={study.Plain.Folder}");
+
+        Assert.Equal(ExitCodes.BadInput, run.ExitCode);
+        Assert.Contains("the folder holds 4 CT series", run.Stderr);
+        Assert.Contains("'NEPHROGRAPHIC 2.5mm'", run.Stderr);
+        Assert.DoesNotContain("'SCOUT'", run.Stderr);
+    }
+
+    [Fact]
+    public void A_series_is_chosen_by_number_or_uid_after_a_hash()
+    {
+        var uid = study.Plain.Summary.GetProperty("series").GetProperty("A").GetString()!;
+        var volumes = Read(new StringWriter(), null, $"N={study.Plain.Folder}#2", $"A={study.Plain.Folder}#{uid}");
+
+        AssertIsPhase("N", volumes["N"]);
+        AssertIsPhase("A", volumes["A"]);
+    }
+
+    [Fact]
+    public async Task One_series_for_two_phases_is_refused()
+    {
+        var run = await CliRun.Of("analyze", "--local", "--phase", $"N={study.Plain.Folder}#3", "--phase", $"A={study.Plain.Folder}#3");
+
+        Assert.Equal(ExitCodes.BadInput, run.ExitCode);
+        Assert.Contains("phase A: holds the same voxels as phase N", run.Stderr);
+    }
+
+    [Fact]
+    public async Task Two_series_naming_one_phase_must_be_settled_by_the_user()
+    {
+        var folder = study.TwoNephrographic.Folder;
+        var refused = await CliRun.Of("upload", "--server", "http://127.0.0.1:1", "--dicom-study", folder);
+        Assert.Equal(ExitCodes.BadInput, refused.ExitCode);
+        Assert.Contains("2 series read as phase P; choose one with --phase P=", refused.Stderr);
+        Assert.Contains("'NEPHRO 1.25mm'", refused.Stderr);
+
+        var stdout = new StringWriter();
+        var volumes = Read(stdout, folder, $"P={folder}#6");
+        Assert.Equal(["N", "A", "P", "D"], volumes.Keys);
+        AssertIsPhase("P", volumes["P"]); // series 6 is the extra reconstruction of P's images
+        Assert.Contains($"phase P: {folder}#6 (--phase)", stdout.ToString());
+    }
+
+    [Fact]
+    public void A_series_whose_description_names_no_phase_is_left_out_and_said_so()
+    {
+        var folder = study.UnnamedN.Folder;
+        var stdout = new StringWriter();
+        var withoutN = Read(stdout, folder);
+        Assert.Equal(["A", "P", "D"], withoutN.Keys);
+        Assert.Contains("not read: #2 'ABDOMEN 5mm' 64x64x24 (its description names no phase", stdout.ToString());
+
+        var withN = Read(new StringWriter(), folder, $"N={folder}#2");
+        Assert.Equal(["N", "A", "P", "D"], withN.Keys);
+        AssertIsPhase("N", withN["N"]);
+    }
+
+    [Theory]
+    [InlineData("#9", "no series with SeriesNumber 9")]
+    [InlineData("#1.2.3", "no series with SeriesInstanceUID 1.2.3")]
+    public async Task A_series_that_is_not_there_is_named(string selector, string message)
+    {
+        var run = await CliRun.Of("upload", "--server", "http://127.0.0.1:1", "--phase", $"N={study.Plain.Folder}{selector}");
+
+        Assert.Equal(ExitCodes.BadInput, run.ExitCode);
+        Assert.Contains(message, run.Stderr);
+    }
+
+    [Fact]
+    public async Task Upload_of_a_study_folder_reaches_a_real_server()
+    {
+        await using var host = await RenalServerHost.StartAsync(["--port", "0"], logging => logging.SetMinimumLevel(LogLevel.Warning),
+            services => services.AddSingleton<IAnalyzerLoader>(new FakeAnalyzerLoader(new FakeStudyAnalyzer())));
+
+        var run = await CliRun.Of("upload", "--server", host.Address, "--dicom-study", study.Plain.Folder);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("phase A: #3 'ARTERIAL 2.5mm' 64x64x24", run.Stdout);
+        Assert.Matches(@"study [0-9a-f]{16,}", run.Stdout);
+        Assert.Contains("sent 0.8 MB", run.Stdout); // four int16 phases of 64 x 64 x 24
+    }
+}
