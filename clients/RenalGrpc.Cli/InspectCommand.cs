@@ -15,7 +15,7 @@ internal sealed class InspectCommand : ICliCommand
           PATH            .nii, .nii.gz, .nrrd, .nhdr, .seg.nrrd, a DICOM file or a DICOM folder
           --json          machine-readable output
           --series UID    with a DICOM folder: the series to read (default: the largest CT series)
-          --list-series   with a DICOM folder: list its series instead
+          --list-series   with a DICOM folder: list its series instead (and the phase --dicom-study reads each as)
           --first-volume  read the first volume of a 4-D NIfTI file
         """;
     public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "--json", "--list-series", "--first-volume" };
@@ -34,7 +34,7 @@ internal sealed class InspectCommand : ICliCommand
             if (!Directory.Exists(path)) throw new CliUsageException($"{path}: --list-series needs a DICOM folder");
             var all = DicomSeriesReader.ListSeries(path);
             if (json) stdout.WriteLine(JsonSerializer.Serialize(all, JsonOptions));
-            else foreach (var s in all) stdout.WriteLine(s.ToString());
+            else foreach (var s in all) stdout.WriteLine(s.IsVolume && DicomPhaseAssignment.PhaseOf(s.Description) is { } phase ? $"{s}  [phase {phase}]" : s.ToString());
             return Task.FromResult(ExitCodes.Success);
         }
 

@@ -138,7 +138,8 @@ internal sealed class PreviewCommand : ICliCommand
 
     private static PhaseView ReadPhase(string phase, string imagePath, string? labelPath)
     {
-        var image = VolumeFiles.Read(imagePath);
+        // Same rules as analyze: FOLDER#SERIES chooses a series, a folder of several is not read as "the largest".
+        var image = StudyPhaseInputs.ReadOne(StudyPhaseInputs.Parse(phase, imagePath));
         Volume? labels = null;
         if (labelPath is not null)
         {

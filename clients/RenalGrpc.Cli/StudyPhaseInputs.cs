@@ -57,7 +57,7 @@ internal static class StudyPhaseInputs
         throw new ImageFormatException(value, "no such file or folder");
     }
 
-    private static Volume ReadOne(Source source)
+    public static Volume ReadOne(Source source)
     {
         if (!Directory.Exists(source.Path))
         {

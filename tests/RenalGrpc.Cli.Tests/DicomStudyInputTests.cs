@@ -145,6 +145,30 @@ public sealed class DicomStudyInputTests(DicomStudyFixture study) : IClassFixtur
     }
 
     [Fact]
+    public async Task Inspect_lists_the_phase_each_series_reads_as()
+    {
+        var run = await CliRun.Of("inspect", study.Plain.Folder, "--list-series");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("#3 'ARTERIAL 2.5mm' 64x64x24 (24 files)  [phase A]", run.Stdout);
+        Assert.Contains("#1 'SCOUT' 64x64x1 (1 files) localizer" + Environment.NewLine, run.Stdout);
+    }
+
+    [Fact]
+    public async Task Preview_chooses_series_by_the_same_rules()
+    {
+        using var scratch = new ScratchFolder();
+        var png = scratch.File("x.png");
+        var refused = await CliRun.Of("preview", "--phase", $"A={study.Plain.Folder}", "--out", png);
+        Assert.Equal(ExitCodes.BadInput, refused.ExitCode);
+        Assert.Contains("the folder holds 4 CT series", refused.Stderr);
+
+        var made = await CliRun.Of("preview", "--phase", $"N={study.Plain.Folder}#2", "--phase", $"A={study.Plain.Folder}#3", "--out", png);
+        Assert.True(made.ExitCode == 0, made.Stderr);
+        Assert.True(new FileInfo(png).Length > 1000);
+    }
+
+    [Fact]
     public async Task Upload_of_a_study_folder_reaches_a_real_server()
     {
         await using var host = await RenalServerHost.StartAsync(["--port", "0"], logging => logging.SetMinimumLevel(LogLevel.Warning),

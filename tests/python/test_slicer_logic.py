@@ -69,6 +69,9 @@ def test_volumes_are_read_back_with_the_lps_geometry_they_were_shown_with():
     assert wire_volume(np.linspace(0, 1, 8).reshape(2, 2, 2)).dtype == np.float32
     with pytest.raises(ValueError):
         core.read_phases({})
+    nodes = scene_nodes({"N": phases["N"]})
+    with pytest.raises(ValueError, match="the same volume is selected for phases N and A"):
+        core.read_phases({"N": nodes["N"], "A": nodes["N"]})
 
 
 def test_progress_and_rows_are_plain_data():

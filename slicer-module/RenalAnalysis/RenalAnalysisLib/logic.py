@@ -152,10 +152,16 @@ class RenalAnalysisCore:
     def read_phases(self, nodes: Mapping[str, Any]) -> Dict[str, tuple]:
         """{phase: volume node} -> {phase: (array (k, j, i), LPS Geometry)}; empty selectors are skipped."""
         phases = {}
+        chosen: Dict[int, str] = {}
         for phase in PHASES:
             node = nodes.get(phase)
             if node is None:
                 continue
+            # One volume under two phases would reach the classifier as "no enhancement" between them.
+            if id(node) in chosen:
+                raise ValueError(f"the same volume is selected for phases {chosen[id(node)]} and {phase}: "
+                                 "each phase needs its own scan")
+            chosen[id(node)] = phase
             array = wire_volume(self.adapter.volume_array(node))
             phases[phase] = (array, geometry_from_ijk_to_ras(self.adapter.ijk_to_ras(node), array.shape))
         if not phases:
