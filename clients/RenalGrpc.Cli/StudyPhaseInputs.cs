@@ -87,6 +87,13 @@ internal static class StudyPhaseInputs
         var series = DicomSeriesReader.ListSeries(folder);
         var assignment = DicomPhaseAssignment.From(series);
         var given = explicitSources.Select(s => s.Phase).ToHashSet(StringComparer.Ordinal);
+        if (assignment.Exams > 1 && assignment.Phases.Keys.Concat(assignment.Conflicts.Keys).Any(p => !given.Contains(p)))
+        {
+            var listing = series.Where(s => s.IsVolume).Select(s => $"exam {s.Exam}: {s}");
+            throw new ImageFormatException(folder,
+                $"the folder holds series of {assignment.Exams} exams (StudyInstanceUIDs) and the phases of one analysis must come from one exam; " +
+                $"give that exam's own folder, or every phase with --phase P={folder}#SERIES: {string.Join("; ", listing)}");
+        }
         var conflicts = assignment.Conflicts.Where(c => !given.Contains(c.Key)).ToList();
         if (conflicts.Count > 0)
         {

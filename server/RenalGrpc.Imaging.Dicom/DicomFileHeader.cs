@@ -29,6 +29,9 @@ internal sealed class DicomFileHeader
 {
     public required string Path { get; init; }
     public required string SeriesInstanceUid { get; init; }
+
+    /// <summary>StudyInstanceUID (0020,000D): which exam; compared, never shown.</summary>
+    public string StudyInstanceUid { get; init; } = "";
     public required string Modality { get; init; }
     public required string Description { get; init; }
     public required int? SeriesNumber { get; init; }

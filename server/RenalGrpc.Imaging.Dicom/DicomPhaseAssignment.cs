@@ -16,6 +16,12 @@ public sealed record DicomPhaseAssignment(
     IReadOnlyDictionary<string, IReadOnlyList<DicomSeriesSummary>> Conflicts,
     IReadOnlyList<DicomSeriesSummary> Unassigned)
 {
+    /// <summary>
+    /// Exams (StudyInstanceUIDs) among the volume series. Phases of one analysis must be minutes
+    /// apart in one exam; a folder holding a prior exam too would otherwise mix the two.
+    /// </summary>
+    public int Exams { get; init; } = 1;
+
     // Words per phase, matched as whole words after NormalisedWords.
     private static readonly (string Phase, Regex Words)[] PhaseWords =
     [
@@ -74,7 +80,10 @@ public sealed record DicomPhaseAssignment(
         return new DicomPhaseAssignment(
             PhaseOrder.Where(phases.ContainsKey).ToDictionary(p => p, p => phases[p], StringComparer.Ordinal),
             PhaseOrder.Where(conflicts.ContainsKey).ToDictionary(p => p, p => conflicts[p], StringComparer.Ordinal),
-            unassigned);
+            unassigned)
+        {
+            Exams = volumes.Select(s => s.Exam).Distinct().Count(),
+        };
     }
 
     private static readonly string[] PhaseOrder = ["N", "A", "P", "D"];

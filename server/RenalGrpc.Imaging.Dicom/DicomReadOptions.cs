@@ -41,6 +41,12 @@ public sealed record DicomSeriesSummary(
     /// <summary>The first file records a contrast agent (ContrastBolusAgent, 0018,0010); only whether, not which.</summary>
     public bool ContrastAgentRecorded { get; init; }
 
+    /// <summary>
+    /// Which exam of the folder the series belongs to: 1 for the first StudyInstanceUID met in series
+    /// order, 2 for the next... (the UID itself is an identifier and is not kept in a listing).
+    /// </summary>
+    public int Exam { get; init; } = 1;
+
     /// <summary>A series that can be a CT volume: not a scout, at least two slices.</summary>
     public bool IsVolume => !IsLocalizer && SliceCount >= 2;
 

@@ -27,7 +27,11 @@ internal sealed class DicomSeriesCatalog
         return new DicomSeriesCatalog(series);
     }
 
-    public IReadOnlyList<DicomSeriesSummary> Summaries() => Series.Select(Summarize).ToList();
+    public IReadOnlyList<DicomSeriesSummary> Summaries()
+    {
+        var exams = Series.Select(s => s[0].StudyInstanceUid).Distinct(StringComparer.Ordinal).ToList();
+        return Series.Select(s => Summarize(s) with { Exam = exams.IndexOf(s[0].StudyInstanceUid) + 1 }).ToList();
+    }
 
     public static DicomSeriesSummary Summarize(IReadOnlyList<DicomFileHeader> files)
     {

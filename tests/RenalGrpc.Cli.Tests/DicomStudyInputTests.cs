@@ -27,12 +27,15 @@ public sealed class DicomStudyFixture : IDisposable
         Plain = Write("plain", "--localizer");
         TwoNephrographic = Write("thin", "--extra", "P=NEPHRO 1.25mm");
         UnnamedN = Write("unnamed", "--describe", "N=ABDOMEN 5mm");
+        TwoExams = Write("exams");
+        Write("exams", "--prefix", "PRIOR"); // a prior exam exported into the same folder
     }
 
     public string Case { get; }
     public (string Folder, JsonElement Summary) Plain { get; }
     public (string Folder, JsonElement Summary) TwoNephrographic { get; }
     public (string Folder, JsonElement Summary) UnnamedN { get; }
+    public (string Folder, JsonElement Summary) TwoExams { get; }
 
     public Volume Phase(string phase) => VolumeFiles.Read(Path.Combine(Case, $"imaging_{phase}.nii.gz"));
 
@@ -142,6 +145,22 @@ public sealed class DicomStudyInputTests(DicomStudyFixture study) : IClassFixtur
 
         Assert.Equal(ExitCodes.BadInput, run.ExitCode);
         Assert.Contains(message, run.Stderr);
+    }
+
+    [Fact]
+    public async Task A_folder_holding_two_exams_is_not_mixed()
+    {
+        var folder = study.TwoExams.Folder;
+        var refused = await CliRun.Of("upload", "--server", "http://127.0.0.1:1", "--dicom-study", folder);
+        Assert.Equal(ExitCodes.BadInput, refused.ExitCode);
+        Assert.Contains("the folder holds series of 2 exams", refused.Stderr);
+        Assert.Contains("exam 2: ", refused.Stderr);
+
+        // Every phase named by UID: the user has chosen, nothing is assigned for them.
+        var series = study.TwoExams.Summary.GetProperty("series");
+        var phases = "NAPD".Select(p => $"{p}={folder}#{series.GetProperty(p.ToString()).GetString()}").ToArray();
+        var volumes = Read(new StringWriter(), folder, phases);
+        foreach (var (phase, volume) in volumes) AssertIsPhase(phase, volume);
     }
 
     [Fact]

@@ -67,5 +67,14 @@ public sealed class DicomPhaseAssignmentTests
         Assert.Equal(3, study.Phases["A"].SeriesNumber);
         Assert.Equal([4, 5], study.Conflicts["P"].Select(s => s.SeriesNumber));
         Assert.Equal([6], study.Unassigned.Select(s => s.SeriesNumber));
+        Assert.Equal(1, study.Exams);
+    }
+
+    [Fact]
+    public void Exams_are_counted_over_the_volume_series()
+    {
+        var prior = Series(2, "ABD W/O CONTRAST") with { Exam = 2 };
+        Assert.Equal(2, DicomPhaseAssignment.From([Series(3, "ARTERIAL"), prior]).Exams);
+        Assert.Equal(1, DicomPhaseAssignment.From([Series(3, "ARTERIAL"), prior with { SliceCount = 1 }]).Exams); // a lone slice is no volume
     }
 }

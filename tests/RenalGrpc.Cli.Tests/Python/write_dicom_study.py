@@ -1,13 +1,14 @@
 """Writes a phantom case as a DICOM study folder, the way a PACS export of a multi-phase CT looks.
 
 usage: write_dicom_study.py CASE_DIR OUT_DIR [--describe P=TEXT ...] [--extra P=TEXT ...]
-                            [--localizer] [--no-contrast-tags] [--same-as P=Q]
+                            [--localizer] [--no-contrast-tags] [--same-as P=Q] [--prefix TEXT]
 Each imaging_P.nii.gz of CASE_DIR becomes one CT series (one file per slice, stored value HU + 1024
 with RescaleIntercept -1024) in one study, all files flat in OUT_DIR under opaque names. Series
 descriptions default to the wording scanners use ("ABD W/O CONTRAST", "ARTERIAL", ...);
 --describe replaces one, --extra adds a second series of phase P (another reconstruction of the
 same images) with that description, --localizer adds a one-slice scout series, --same-as P=Q
-writes phase P with phase Q's voxels (a mislabelled export). A JSON summary (series UID per
+writes phase P with phase Q's voxels (a mislabelled export), --prefix starts every file name and
+series number anew (a second exam written into the same folder). A JSON summary (series UID per
 phase and per extra) goes to stdout.
 """
 import argparse
@@ -83,6 +84,7 @@ def main():
     parser.add_argument("--same-as", action="append")
     parser.add_argument("--localizer", action="store_true")
     parser.add_argument("--no-contrast-tags", action="store_true")
+    parser.add_argument("--prefix", default="IM")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     descriptions = {**DEFAULT_DESCRIPTIONS, **pairs(args.describe)}
@@ -94,17 +96,17 @@ def main():
     for phase in phases:
         source = same_as.get(phase, phase)
         image = nib.load(os.path.join(args.case, f"imaging_{source}.nii.gz"))
-        summary["series"][phase] = write_series(args.out, f"IM{number:02d}", image, descriptions[phase], number, phase,
+        summary["series"][phase] = write_series(args.out, f"{args.prefix}{number:02d}", image, descriptions[phase], number, phase,
                                                 study_uid, not args.no_contrast_tags)
         number += 1
     for phase, text in pairs(args.extra).items():
         image = nib.load(os.path.join(args.case, f"imaging_{phase}.nii.gz"))
-        summary["extra"][phase] = write_series(args.out, f"IM{number:02d}", image, text, number, phase, study_uid,
+        summary["extra"][phase] = write_series(args.out, f"{args.prefix}{number:02d}", image, text, number, phase, study_uid,
                                                not args.no_contrast_tags)
         number += 1
     if args.localizer:
         image = nib.load(os.path.join(args.case, f"imaging_{phases[0]}.nii.gz"))
-        summary["localizer"] = write_series(args.out, "IM01", image, "SCOUT", 1, "N", study_uid, False, slices=[0])
+        summary["localizer"] = write_series(args.out, f"{args.prefix}01", image, "SCOUT", 1, "N", study_uid, False, slices=[0])
     print(json.dumps(summary))
 
 
