@@ -112,7 +112,7 @@ internal sealed class AnalyzeCommand(IAnalyzerLoader localLoader) : ICliCommand
             }
             line?.Finish();
             var diagnosis = DiagnosisMapping.MapToDiagnosis(analysis.Diagnosis, studyId: "", revision: 1, loaded.Analyzer.ModelVersion, analysis.Timings,
-                analysis.Refinement);
+                analysis.Refinement, analysis.PhaseCheck);
             return Finish(diagnosis, analysis.Labels, outSeg, outReport, stdout);
         }
     }

@@ -43,6 +43,18 @@ internal static class DiagnosisTable
                 string.Join(", ", RenalSubtypes.Names.Select(s => string.Format(inv, "{0} {1:F3}", s, d.SubtypeProbabilities.GetValueOrDefault(s))))));
         }
         PrintRefinement(d.Refinement, o);
+        PrintPhaseCheck(d.PhaseCheck, o);
+    }
+
+    /// <summary>The kidneys' upper-quartile HU per phase, then a warning line for each phase that does not enhance as named.</summary>
+    private static void PrintPhaseCheck(Proto.PhaseCheck? check, TextWriter o)
+    {
+        if (check is null || check.KidneyUpperQuartileHu.Count == 0) return;
+        var inv = CultureInfo.InvariantCulture;
+        var quartiles = "NAPD".Select(c => c.ToString()).Where(check.KidneyUpperQuartileHu.ContainsKey)
+            .Select(p => string.Format(inv, "{0} {1:F0}", p, check.KidneyUpperQuartileHu[p]));
+        o.WriteLine($"kidney enhancement (upper quartile HU): {string.Join(", ", quartiles)}");
+        foreach (var warning in check.Warnings) o.WriteLine($"WARNING {warning}");
     }
 
     /// <summary>One line on what the kidney-ROI stage did, when the model has one (Analyze only; an edit's diagnosis has none).</summary>

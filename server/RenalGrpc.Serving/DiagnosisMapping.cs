@@ -73,7 +73,7 @@ public static class DiagnosisMapping
 
     /// <summary>The study's diagnosis with the verdict taken from its largest tumor (empty probabilities when there is none).</summary>
     public static V1.Diagnosis MapToDiagnosis(StudyDiagnosis diagnosis, string studyId, uint revision, string modelVersion, IEnumerable<StageTiming> timings,
-        RefinementRecord? refinement = null)
+        RefinementRecord? refinement = null, PhaseCheckRecord? phaseCheck = null)
     {
         var message = new V1.Diagnosis
         {
@@ -85,6 +85,7 @@ public static class DiagnosisMapping
             ModelVersion = modelVersion,
             Timings = { timings.Select(t => new V1.StageTiming { Stage = MapToStage(t.Stage), Phase = MapToPhase(t.Phase), Seconds = t.Seconds }) },
             Refinement = refinement is null ? null : MapToRefinement(refinement),
+            PhaseCheck = phaseCheck is null ? null : MapToPhaseCheck(phaseCheck),
         };
         var tumor = diagnosis.LargestTumor;
         if (tumor is not null && tumor.SubtypeProbabilities.Count == RenalSubtypes.Names.Count)
@@ -96,6 +97,12 @@ public static class DiagnosisMapping
 
         return message;
     }
+
+    public static V1.PhaseCheck MapToPhaseCheck(PhaseCheckRecord record) => new()
+    {
+        KidneyUpperQuartileHu = { record.KidneyUpperQuartileHu.ToDictionary(p => p.Key, p => p.Value) },
+        Warnings = { record.Warnings },
+    };
 
     public static V1.RoiRefinement MapToRefinement(RefinementRecord record) => new()
     {

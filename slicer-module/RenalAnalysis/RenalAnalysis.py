@@ -305,7 +305,7 @@ class RenalAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
                                     f"({box.size_i}x{box.size_j}x{box.size_k})")
 
     def _show_diagnosis(self, diagnosis):
-        from RenalAnalysisLib.logic import lesion_rows
+        from RenalAnalysisLib.logic import lesion_rows, verdict_text
         subtypes = self.logic.core.server_info.get("subtypes", [])
         rows = lesion_rows(diagnosis, subtypes)
         headers = ["Lesion", "Kind", "Volume (ml)", "Diameter (mm)", "Side", *subtypes, "Predicted", "Malignancy"]
@@ -320,7 +320,7 @@ class RenalAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
                 value = row[key]
                 table.setItem(r, c, qt.QTableWidgetItem("" if value is None else str(value)))
         table.resizeColumnsToContents()
-        self.ui.verdictLabel.text = diagnosis.get("verdict") or "No lesion found"
+        self.ui.verdictLabel.text = verdict_text(diagnosis, self.session.phase_warnings if self.session else [])
 
 
 class RenalAnalysisTest(ScriptedLoadableModuleTest):

@@ -119,12 +119,43 @@ public sealed class DefaultModelTests : IDisposable
         var setAside = refinement.TryGetProperty("proposalsDropped", out var dropped) ? dropped.GetInt32() : 0;
         Assert.Contains($"{setAside} candidate(s) set aside (under the size floor or not on kidney)", run.Stdout);
         Assert.Empty(refinement.GetProperty("phasesFilled").EnumerateArray()); // the report prints empty lists
+        // The phases enhance as named: the kidneys' upper quartile is low in N, high in A, P and D; no warning.
+        var check = json.RootElement.GetProperty("phaseCheck");
+        var kidneyHu = check.GetProperty("kidneyUpperQuartileHu").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        Assert.Equal(["A", "D", "N", "P"], kidneyHu.Keys.Order(StringComparer.Ordinal));
+        Assert.True(kidneyHu["N"] < 50 && new[] { "A", "P", "D" }.All(p => kidneyHu[p] > 90), string.Join(", ", kidneyHu));
+        Assert.Empty(check.GetProperty("warnings").EnumerateArray());
+        Assert.Contains("kidney enhancement (upper quartile HU): N ", run.Stdout);
+        Assert.DoesNotContain("WARNING", run.Stdout);
         // The study verdict's most likely subtype is the true one (0.3.0 to 0.4.2: ccRCC, p 0.998-1.00). One study
         // says little about a classifier whose macro AUC on 50 held-out studies is 0.89 (MODEL.md);
         // it does catch a broken crop, phase order or class order, which would scramble it.
         Assert.Contains(trueSubtype, RenalSubtypes.Names);
         var mostLikely = probabilities.MaxBy(p => p.Value).Key;
         Assert.True(mostLikely == trueSubtype, $"verdict {mostLikely} (p {probabilities[mostLikely]:F2}), truth {trueSubtype}");
+    }
+
+    // Selectors swapped (the unenhanced scan given as A and the arterial one as N): the analysis runs, and
+    // the report and the table say which phases do not enhance as named.
+    [Fact]
+    public async Task Analyze_with_N_and_A_swapped_warns_about_both()
+    {
+        var study = await GenerateStudy(2027);
+        await using var host = await StartServer();
+        var report = _scratch.File("report-swapped.json");
+        string Image(string phase) => Path.Combine(study, $"imaging_{phase}.nii.gz");
+
+        var run = await CliRun.Of("analyze", "--server", host.Address, "--phase", $"N={Image("A")}", "--phase", $"A={Image("N")}",
+            "--phase", $"P={Image("P")}", "--out-report", report);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(report));
+        var warnings = json.RootElement.GetProperty("phaseCheck").GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.StartsWith("phase N: the kidneys' upper quartile reads", warnings[0]);
+        Assert.Contains("is N a contrast phase?", warnings[0]);
+        Assert.StartsWith("phase A: the kidneys' upper quartile reads", warnings[1]);
+        Assert.Contains("WARNING phase A:", run.Stdout);
     }
 
     // The shipped kidney-ROI network was trained with phase dropout (maxMissingPhases 2 in MODEL.md):

@@ -10,7 +10,8 @@ import phantom
 from renal_client import RenalError, ijk_to_ras_matrix
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "slicer-module" / "RenalAnalysis"))
-from RenalAnalysisLib.logic import (RenalAnalysisCore, lesion_rows, overall_fraction, segment_specs,  # noqa: E402
+from RenalAnalysisLib.logic import (RenalAnalysisCore, lesion_rows, overall_fraction, phase_warnings,  # noqa: E402
+                                    segment_specs, verdict_text,
                                     wire_volume)
 
 
@@ -89,6 +90,9 @@ def test_progress_and_rows_are_plain_data():
     rows = lesion_rows(diagnosis, ["ccRCC", "pRCC", "chRCC", "oncocytoma", "AML"])
     assert rows[0]["kind"] == "tumor" and rows[0]["ccRCC"] == 0.7 and rows[0]["malignancy"] == 0.9
     assert rows[1]["kind"] == "cyst" and rows[1]["ccRCC"] is None and rows[1]["malignancy"] is None
+    assert phase_warnings(diagnosis) == [] and verdict_text({}, []) == "No lesion found"
+    checked = {"verdict": "left renal mass 4.0 cm", "phaseCheck": {"warnings": ["phase N: enhanced"]}}
+    assert verdict_text(checked, phase_warnings(checked)) == "left renal mass 4.0 cm\nWarning: phase N: enhanced"
 
 
 def test_logic_analyzes_shows_segments_and_updates_the_diagnosis(server_with_model):
@@ -99,6 +103,9 @@ def test_logic_analyzes_shows_segments_and_updates_the_diagnosis(server_with_mod
     reports = []
     session = core.analyze(core.read_phases(nodes), nodes, progress=lambda *r: reports.append(r))
     assert session.reference_phase == "P" and session.reference_node is nodes["P"]
+    # The phantom's phases enhance as named: the check ran (both phases measured) and warns of nothing.
+    assert sorted(session.diagnosis["phaseCheck"]["kidneyUpperQuartileHu"]) == ["N", "P"]
+    assert session.phase_warnings == []
     assert reports[0][0] == "UPLOAD" and reports[-1][1] == pytest.approx(1.0)
     assert all(a[1] <= b[1] + 1e-9 for a, b in zip(reports, reports[1:]))
     segmentation = core.show_result(session, "phantom renal segmentation")

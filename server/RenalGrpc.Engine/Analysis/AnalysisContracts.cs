@@ -116,6 +116,9 @@ public sealed record StudyAnalysis(
 {
     /// <summary>What the kidney-ROI stage did; null when the checkpoint has none or it was turned off.</summary>
     public RefinementRecord? Refinement { get; init; }
+
+    /// <summary>Kidney enhancement per phase and the phases that do not enhance as named; null when not checked.</summary>
+    public PhaseCheckRecord? PhaseCheck { get; init; }
 }
 
 /// <summary>The diagnosis engine. Implementations are synchronous and must be called from one worker thread at a time.</summary>

@@ -132,6 +132,7 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
             progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 0));
             var clock = Stopwatch.StartNew();
             var diagnosed = StudyDiagnoser.DiagnoseWithVoxels(aligned, referenceLabels, classifier, Settings.Postprocessing.Connectivity, cancellationToken);
+            var phaseCheck = PhaseEnhancementCheck.Check(aligned, referenceLabels);
             timings.Add(new StageTiming(AnalysisStage.Classification, null, clock.Elapsed.TotalSeconds));
             progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 1));
 
@@ -139,6 +140,7 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
             return new StudyAnalysis(aligned, referenceLabels, perPhase, diagnosed.Diagnosis, timings, records, diagnosed.LesionVoxels)
             {
                 Refinement = refinement,
+                PhaseCheck = phaseCheck,
             };
         }
         finally

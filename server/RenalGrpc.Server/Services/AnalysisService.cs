@@ -74,7 +74,7 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
         var encodingSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         await responseStream.WriteAsync(Encoding(1, "done"), ct);
         var diagnosis = DiagnosisMapping.MapToDiagnosis(analysis.Diagnosis, studyId, AnalyzedRevision, worker.ModelVersion,
-            [.. analysis.Timings, new StageTiming(AnalysisStage.Encoding, null, encodingSeconds)], analysis.Refinement);
+            [.. analysis.Timings, new StageTiming(AnalysisStage.Encoding, null, encodingSeconds)], analysis.Refinement, analysis.PhaseCheck);
         await responseStream.WriteAsync(new V1.AnalyzeResponse { Diagnosis = diagnosis }, ct);
         LogAnswered(logger, studyId, reference, analysis.Diagnosis.Lesions.Count, labels.Buffer.LongLength);
     }

@@ -61,6 +61,8 @@ class Session:
     reference_node: Any = None
     segmentation_node: Any = None
     segments: List[SegmentSpec] = field(default_factory=list)
+    # Phases that do not enhance as named (Analyze's phase check); kept across edits, which do not re-check.
+    phase_warnings: List[str] = field(default_factory=list)
 
 
 def segment_specs(server_info: Mapping[str, Any]) -> List[SegmentSpec]:
@@ -96,6 +98,16 @@ def reference_phase_of(phases: Sequence[str]) -> str:
 def overall_fraction(stage: str, fraction: float) -> float:
     low, high = STAGE_SPAN.get(stage, (0.0, 1.0))
     return low + (high - low) * min(max(fraction, 0.0), 1.0)
+
+
+def phase_warnings(diagnosis: Mapping[str, Any]) -> List[str]:
+    """The Analyze diagnosis's phase-check warnings (a phase given under the wrong name, a failed injection)."""
+    return list(diagnosis.get("phaseCheck", {}).get("warnings", []))
+
+
+def verdict_text(diagnosis: Mapping[str, Any], warnings: Sequence[str]) -> str:
+    """The verdict line, then one line per phase warning, for the module's verdict label."""
+    return "\n".join([diagnosis.get("verdict") or "No lesion found", *(f"Warning: {w}" for w in warnings)])
 
 
 def lesion_rows(diagnosis: Mapping[str, Any], subtypes: Sequence[str]) -> List[Dict[str, Any]]:
@@ -209,7 +221,8 @@ class RenalAnalysisCore:
 
         result: AnalysisResult = client.analyze(upload.study_id, progress=on_progress, cancel_event=cancel_event)
         return Session(upload.study_id, result.reference_phase, result.revision, result.labels, result.geometry,
-                       result.diagnosis, reference_node=nodes.get(result.reference_phase))
+                       result.diagnosis, reference_node=nodes.get(result.reference_phase),
+                       phase_warnings=phase_warnings(result.diagnosis))
 
     def submit_edit(self, session: Session, new_labels: np.ndarray) -> EditResult:
         """Sends the changed voxels (box + runs, or the whole map) against the session's revision."""

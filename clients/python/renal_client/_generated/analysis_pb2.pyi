@@ -46,7 +46,7 @@ class AnalyzeResponse(_message.Message):
     def __init__(self, progress: _Optional[_Union[Progress, _Mapping]] = ..., segmentation_header: _Optional[_Union[SegmentationHeader, _Mapping]] = ..., segmentation_chunk: _Optional[_Union[_types_pb2.VolumeChunk, _Mapping]] = ..., diagnosis: _Optional[_Union[Diagnosis, _Mapping]] = ...) -> None: ...
 
 class Diagnosis(_message.Message):
-    __slots__ = ["lesions", "malignancy_probability", "model_version", "predicted_subtype", "reference_phase", "refinement", "revision", "study_id", "subtype_probabilities", "timings", "verdict"]
+    __slots__ = ["lesions", "malignancy_probability", "model_version", "phase_check", "predicted_subtype", "reference_phase", "refinement", "revision", "study_id", "subtype_probabilities", "timings", "verdict"]
     class SubtypeProbabilitiesEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -57,6 +57,7 @@ class Diagnosis(_message.Message):
     LESIONS_FIELD_NUMBER: _ClassVar[int]
     MALIGNANCY_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PHASE_CHECK_FIELD_NUMBER: _ClassVar[int]
     PREDICTED_SUBTYPE_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_PHASE_FIELD_NUMBER: _ClassVar[int]
     REFINEMENT_FIELD_NUMBER: _ClassVar[int]
@@ -68,6 +69,7 @@ class Diagnosis(_message.Message):
     lesions: _containers.RepeatedCompositeFieldContainer[Lesion]
     malignancy_probability: float
     model_version: str
+    phase_check: PhaseCheck
     predicted_subtype: str
     reference_phase: str
     refinement: RoiRefinement
@@ -76,7 +78,7 @@ class Diagnosis(_message.Message):
     subtype_probabilities: _containers.ScalarMap[str, float]
     timings: _containers.RepeatedCompositeFieldContainer[StageTiming]
     verdict: str
-    def __init__(self, study_id: _Optional[str] = ..., revision: _Optional[int] = ..., reference_phase: _Optional[str] = ..., lesions: _Optional[_Iterable[_Union[Lesion, _Mapping]]] = ..., subtype_probabilities: _Optional[_Mapping[str, float]] = ..., predicted_subtype: _Optional[str] = ..., malignancy_probability: _Optional[float] = ..., verdict: _Optional[str] = ..., model_version: _Optional[str] = ..., timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., refinement: _Optional[_Union[RoiRefinement, _Mapping]] = ...) -> None: ...
+    def __init__(self, study_id: _Optional[str] = ..., revision: _Optional[int] = ..., reference_phase: _Optional[str] = ..., lesions: _Optional[_Iterable[_Union[Lesion, _Mapping]]] = ..., subtype_probabilities: _Optional[_Mapping[str, float]] = ..., predicted_subtype: _Optional[str] = ..., malignancy_probability: _Optional[float] = ..., verdict: _Optional[str] = ..., model_version: _Optional[str] = ..., timings: _Optional[_Iterable[_Union[StageTiming, _Mapping]]] = ..., refinement: _Optional[_Union[RoiRefinement, _Mapping]] = ..., phase_check: _Optional[_Union[PhaseCheck, _Mapping]] = ...) -> None: ...
 
 class EditHeader(_message.Message):
     __slots__ = ["base_revision", "hint", "region", "study_id", "whole_label_map"]
@@ -154,6 +156,21 @@ class LesionHint(_message.Message):
     action: LesionHint.Action
     point_lps: _types_pb2.Vector3
     def __init__(self, point_lps: _Optional[_Union[_types_pb2.Vector3, _Mapping]] = ..., action: _Optional[_Union[LesionHint.Action, str]] = ...) -> None: ...
+
+class PhaseCheck(_message.Message):
+    __slots__ = ["kidney_upper_quartile_hu", "warnings"]
+    class KidneyUpperQuartileHuEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    KIDNEY_UPPER_QUARTILE_HU_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    kidney_upper_quartile_hu: _containers.ScalarMap[str, float]
+    warnings: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, kidney_upper_quartile_hu: _Optional[_Mapping[str, float]] = ..., warnings: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Progress(_message.Message):
     __slots__ = ["fraction", "message", "phase", "queue_position", "stage"]

@@ -1,0 +1,79 @@
+using RenalGrpc.Engine.Analysis;
+using RenalGrpc.Engine.Registration;
+using RenalGrpc.Imaging;
+
+namespace RenalGrpc.Engine.Tests.Analysis;
+
+public sealed class PhaseEnhancementCheckTests
+{
+    [Fact]
+    public void Phases_that_enhance_as_named_give_no_warning()
+    {
+        Assert.Empty(PhaseEnhancementCheck.Warnings(new Dictionary<string, double> { ["N"] = 35, ["A"] = 130, ["P"] = 160, ["D"] = 110 }));
+        Assert.Empty(PhaseEnhancementCheck.Warnings(new Dictionary<string, double> { ["P"] = 150 })); // one phase: nothing to compare, nothing wrong
+        Assert.Empty(PhaseEnhancementCheck.Warnings(new Dictionary<string, double>()));
+    }
+
+    [Fact]
+    public void An_enhanced_N_and_an_unenhanced_contrast_phase_are_named_in_N_A_P_D_order()
+    {
+        var warnings = PhaseEnhancementCheck.Warnings(new Dictionary<string, double> { ["D"] = 40, ["N"] = 160, ["P"] = 30, ["A"] = 140 });
+
+        Assert.Equal(3, warnings.Count);
+        Assert.Equal("phase N: the kidneys' upper quartile reads 160 HU, enhanced parenchyma (unenhanced kidney is 30-40 HU): is N a contrast phase?", warnings[0]);
+        Assert.StartsWith("phase P: the kidneys' upper quartile reads 30 HU, no contrast enhancement", warnings[1]);
+        Assert.StartsWith("phase D: the kidneys' upper quartile reads 40 HU", warnings[2]);
+        // The threshold sits between unenhanced kidney (30-40) and the weakest contrast phase (about 110).
+        Assert.Single(PhaseEnhancementCheck.Warnings(new Dictionary<string, double> { ["N"] = PhaseEnhancementCheck.EnhancedKidneyHu }));
+        Assert.Empty(PhaseEnhancementCheck.Warnings(new Dictionary<string, double> { ["A"] = PhaseEnhancementCheck.EnhancedKidneyHu }));
+    }
+
+    /// <summary>
+    /// A 10 x 10 x 4 grid: 200 kidney voxels, a quarter renal sinus fat (-100 HU) and three quarters
+    /// parenchyma at <paramref name="parenchyma"/>; a tumor block that must be left out; the rest air.
+    /// </summary>
+    private static (Volume Image, Volume Labels) Kidney(float parenchyma, Geometry grid)
+    {
+        var labels = new byte[grid.VoxelCount];
+        var image = new float[grid.VoxelCount];
+        for (int n = 0; n < labels.Length; n++)
+        {
+            image[n] = -1000 + 1; // air, not exactly the outside value
+            if (n < 200) { labels[n] = KidneyLabels.Kidney; image[n] = n % 4 == 0 ? -100 : parenchyma; }
+            else if (n < 260) { labels[n] = KidneyLabels.Tumor; image[n] = 400; }
+        }
+        return (Volume.FromVoxels<float>(grid, image), Volume.FromVoxels<byte>(grid, labels));
+    }
+
+    private static AlignedStudy Study(Geometry grid, params (string Phase, Volume Image)[] phases) =>
+        new("P", grid, phases.ToDictionary(p => p.Phase, p => p.Image), [.. phases.Select(p => new PhaseAlignment(p.Phase, AffineTransform.Identity, double.NaN, double.NaN))]);
+
+    [Fact]
+    public void The_upper_quartile_is_the_parenchyma_not_the_sinus_fat_nor_the_tumor()
+    {
+        var grid = Geometry.Axial(new GridSize(10, 10, 4), new Vec3(2.5, 2.5, 5), Vec3.Zero);
+        var (n, labels) = Kidney(35, grid);
+        var (p, _) = Kidney(165, grid);
+
+        var check = PhaseEnhancementCheck.Check(Study(grid, ("N", n), ("P", p)), labels);
+
+        Assert.Equal(35, check.KidneyUpperQuartileHu["N"], 3);
+        Assert.Equal(165, check.KidneyUpperQuartileHu["P"], 3);
+        Assert.Empty(check.Warnings);
+        // Swapped: both named.
+        var swapped = PhaseEnhancementCheck.Check(Study(grid, ("N", p), ("P", n)), labels);
+        Assert.Equal(2, swapped.Warnings.Count);
+    }
+
+    [Fact]
+    public void Kidney_outside_a_phases_scan_is_left_out_and_too_little_kidney_says_nothing()
+    {
+        var grid = Geometry.Axial(new GridSize(10, 10, 4), new Vec3(2.5, 2.5, 5), Vec3.Zero);
+        var (a, labels) = Kidney(140, grid);
+        var cut = a.Voxels<float>();
+        for (int k = 0; k < 150; k++) cut[k] = PhaseWarp.OutsideHu; // the A scan stops short: 50 kidney voxels left in view
+        var check = PhaseEnhancementCheck.Check(Study(grid, ("A", a)), labels);
+        Assert.False(check.KidneyUpperQuartileHu.ContainsKey("A"));
+        Assert.Empty(check.Warnings);
+    }
+}
