@@ -138,6 +138,7 @@ class RenalAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.testConnectionButton.connect("clicked(bool)", self.onTestConnection)
         self.ui.applyButton.connect("clicked(bool)", self.onApply)
         self.ui.updateDiagnosisButton.connect("clicked(bool)", self.onUpdateDiagnosis)
+        self.ui.fillPhasesButton.connect("clicked(bool)", self.onFillPhases)
         for phase in "NAPD":
             getattr(self.ui, f"phase{phase}Selector").connect("currentNodeChanged(vtkMRMLNode*)", self._update_buttons)
         self.logic = RenalAnalysisLogic()
@@ -279,6 +280,17 @@ class RenalAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.statusLabel.text = f"Analysed: study {session.study_id}, revision {session.revision}"
         self._update_buttons()
 
+    def onFillPhases(self):
+        from RenalAnalysisLib.logic import assign_phase_volumes
+        volumes = [n for n in slicer.util.getNodesByClass("vtkMRMLScalarVolumeNode")
+                   if not n.IsA("vtkMRMLLabelMapVolumeNode")]
+        chosen, notes = assign_phase_volumes([(n, n.GetName()) for n in volumes])
+        for phase, node in chosen.items():
+            getattr(self.ui, f"phase{phase}Selector").setCurrentNode(node)
+        filled = ", ".join(f"{p} = '{n.GetName()}'" for p, n in chosen.items()) or "no phase"
+        self.ui.statusLabel.text = f"Filled from names: {filled}" + "".join(f"\n{note}" for note in notes)
+        self._update_buttons()
+
     def onUpdateDiagnosis(self):
         session = self.session
         try:
@@ -357,11 +369,17 @@ class RenalAnalysisTest(ScriptedLoadableModuleTest):
         hierarchy = slicer.mrmlScene.GetSubjectHierarchyNode()
         study = hierarchy.CreateStudyItem(hierarchy.CreatePatientItem(hierarchy.GetSceneItemID(), "Phantom"), "CT")
         widget = slicer.modules.renalanalysis.widgetRepresentation().self()
+        # Named as Slicer names DICOM series, so that "Fill phases from volume names" chooses them.
+        series_names = {"N": "2: ABD W/O CONTRAST", "A": "3: ARTERIAL 2.5mm", "P": "4: NEPHROGRAPHIC 2.5mm", "D": "5: DELAYED"}
+        added = {}
         for name, (array, geometry) in phases.items():
             matrix = slicer.util.vtkMatrixFromArray(ijk_to_ras_matrix(geometry.with_size_of(array)))
-            node = slicer.util.addVolumeFromArray(array, ijkToRAS=matrix, name=f"phantom {name}")
+            node = slicer.util.addVolumeFromArray(array, ijkToRAS=matrix, name=series_names[name])
             hierarchy.SetItemParent(hierarchy.GetItemByDataNode(node), study)
-            getattr(widget.ui, f"phase{name}Selector").setCurrentNode(node)
+            added[name] = node
+        widget.onFillPhases()
+        for name, node in added.items():
+            self.assertIs(getattr(widget.ui, f"phase{name}Selector").currentNode(), node, widget.ui.statusLabel.text)
         widget.ui.serverUrlComboBox.setEditText(os.environ.get("RENAL_SERVER_URL", DEFAULT_URL))
         widget.onApply()
         self._wait(widget)

@@ -1,49 +1,37 @@
 using RenalGrpc.Imaging.Dicom;
+using RenalGrpc.Imaging.Tests.Support;
 
 namespace RenalGrpc.Dicom.Tests;
 
 /// <summary>Phases read from series descriptions as scanners and technologists write them.</summary>
 public sealed class DicomPhaseAssignmentTests
 {
-    [Theory]
-    [InlineData("ABD W/O CONTRAST", "N")]
-    [InlineData("Abdomen non-contrast 5.0 B30f", "N")]
-    [InlineData("NECT 3mm", "N")]
-    [InlineData("Unenhanced", "N")]
-    [InlineData("PRE 2.5mm", "N")]
-    [InlineData("ABD C-", "N")]
-    [InlineData("Nativ / native", "N")]
-    [InlineData("ARTERIAL 2.5mm", "A")]
-    [InlineData("Late arterial", "A")]
-    [InlineData("Corticomedullary phase", "A")]
-    [InlineData("cortico-medullary 1.0 Br40", "A")]
-    [InlineData("NEPHROGRAPHIC 2.5mm", "P")]
-    [InlineData("Nephro 100s", "P")]
-    [InlineData("PORTAL VENOUS 5mm", "P")]
-    [InlineData("PV 3.0 I30f", "P")]
-    [InlineData("DELAYED 5 MIN", "D")]
-    [InlineData("Excretory phase", "D")]
-    [InlineData("CT UROGRAM", "D")]
-    [InlineData("Delay 10min", "D")]
-    public void A_description_naming_one_phase_gives_it(string description, string phase)
+    /// <summary>tests/phase_descriptions.tsv: the table the Python client's phase_words is tested against too.</summary>
+    public static TheoryData<string, string> Descriptions()
     {
-        Assert.Equal(phase, DicomPhaseAssignment.PhaseOf(description));
+        var data = new TheoryData<string, string>();
+        foreach (var line in File.ReadAllLines(Path.Combine(RepositoryPaths.Root, "tests", "phase_descriptions.tsv")))
+        {
+            if (line.StartsWith('#')) continue;
+            var columns = line.Split('\t');
+            data.Add(columns[0], columns[1]);
+        }
+        return data;
     }
 
     [Theory]
-    [InlineData("ABDOMEN 5mm")]             // no phase word
-    [InlineData("ABD W/ CONTRAST")]         // contrast, but which phase?
-    [InlineData("C+ 3mm")]
-    [InlineData("Dose Report")]
-    [InlineData("CORONAL MPR")]
-    [InlineData("ARTERIAL / PORTAL")]      // two phases: a guess either way
-    [InlineData("Delayed venous")]
-    [InlineData("PREPARED")]                // words inside words do not count
-    [InlineData("DELETED ART3D")]
-    [InlineData("")]
-    public void A_description_naming_no_phase_or_several_gives_none(string description)
+    [MemberData(nameof(Descriptions))]
+    public void A_description_names_the_phase_the_shared_table_gives(string description, string phase)
     {
-        Assert.Null(DicomPhaseAssignment.PhaseOf(description));
+        Assert.Equal(phase == "-" ? null : phase, DicomPhaseAssignment.PhaseOf(description));
+    }
+
+    [Fact]
+    public void The_shared_table_covers_every_phase_and_the_refusals()
+    {
+        var phases = Descriptions().Select(row => (string)row[1]).ToList();
+        Assert.All(new[] { "N", "A", "P", "D", "-" }, p => Assert.True(phases.Count(x => x == p) >= 4, $"few rows for {p}"));
+        Assert.Equal(["A", "P"], DicomPhaseAssignment.PhasesNamedBy("ARTERIAL / PORTAL"));
     }
 
     private static DicomSeriesSummary Series(int number, string description, int slices = 40, string modality = "CT", bool localizer = false) =>

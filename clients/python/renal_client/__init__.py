@@ -16,6 +16,7 @@ from .client import RenalClient, describe_phases
 from .edits import changed_box, plan_edit, run_length_decode, run_length_encode
 from .errors import ErrorDetails, ErrorInfo, FieldViolation, RenalError, ResourceInfo, Violation
 from .geometry import Geometry
+from .phase_words import phase_of_description, phases_named_by
 from .phases import PHASE_NAMES, dtype_of, phase_name, phase_to_enum, voxel_type_of
 from .segmentation import AnalysisResult, EditResult, LabelMap, ProgressEvent, VoxelBox
 from .slicer_geometry import geometry_from_ijk_to_ras, ijk_to_ras_matrix, lps_to_ras_point, ras_to_lps_point
@@ -28,5 +29,5 @@ __all__ = [
     "StudyInfo", "StudyListing", "UploadResult", "MAX_CHUNK_BYTES", "PhaseDescriptor", "sha256_of_array",
     "wire_array", "AnalysisResult", "EditResult", "LabelMap", "ProgressEvent", "VoxelBox", "changed_box", "plan_edit",
     "run_length_encode", "run_length_decode", "geometry_from_ijk_to_ras", "ijk_to_ras_matrix", "lps_to_ras_point",
-    "ras_to_lps_point",
+    "ras_to_lps_point", "phase_of_description", "phases_named_by",
 ]

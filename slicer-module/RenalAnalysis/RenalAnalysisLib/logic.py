@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from .client_path import add_client_to_path
 
 add_client_to_path()
 from renal_client import (AnalysisResult, EditResult, Geometry, ProgressEvent, RenalClient,  # noqa: E402
-                          geometry_from_ijk_to_ras, ijk_to_ras_matrix)
+                          geometry_from_ijk_to_ras, ijk_to_ras_matrix, phase_of_description)
 
 PHASES = ("N", "A", "P", "D")
 REFERENCE_ORDER = ("P", "A", "D", "N")  # the server's default reference phase: P, else A, else D, else N
@@ -98,6 +98,28 @@ def reference_phase_of(phases: Sequence[str]) -> str:
 def overall_fraction(stage: str, fraction: float) -> float:
     low, high = STAGE_SPAN.get(stage, (0.0, 1.0))
     return low + (high - low) * min(max(fraction, 0.0), 1.0)
+
+
+def assign_phase_volumes(named_nodes: Sequence[Tuple[Any, str]]) -> Tuple[Dict[str, Any], List[str]]:
+    """Volumes whose names name one phase (Slicer names DICOM volumes "3: ARTERIAL 2.5mm"), as
+    {phase: node}, and one note per volume or phase left for the user: a phase named by two
+    volumes is not guessed, a name naming no phase is skipped."""
+    candidates: Dict[str, List[Tuple[Any, str]]] = {}
+    notes = []
+    for node, name in named_nodes:
+        phase = phase_of_description(name)
+        if phase is None:
+            notes.append(f"'{name}': no phase in its name")
+        else:
+            candidates.setdefault(phase, []).append((node, name))
+    chosen = {}
+    for phase in PHASES:
+        found = candidates.get(phase, [])
+        if len(found) == 1:
+            chosen[phase] = found[0][0]
+        elif found:
+            notes.append(f"{phase}: {len(found)} volumes name it ({', '.join(repr(n) for _, n in found)}); choose one")
+    return chosen, notes
 
 
 def phase_warnings(diagnosis: Mapping[str, Any]) -> List[str]:
