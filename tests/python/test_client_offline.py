@@ -70,6 +70,15 @@ def test_nan_or_infinite_voxels_are_refused_before_sending_and_huge_finite_ones_
     assert describe_phases({"D": (volume, Geometry())})[0].byte_length == 96
 
 
+def test_one_scan_given_for_two_phases_is_refused_before_sending():
+    scan = np.arange(24, dtype=np.int16).reshape(2, 3, 4)
+    with pytest.raises(ValueError, match="phases N and P have the same voxels"):
+        describe_phases({"N": (scan, Geometry()), "P": (scan.copy(), Geometry(spacing=(0.7, 0.7, 2.5)))})
+    other = scan.copy()
+    other[1, 2, 3] += 1
+    assert len(describe_phases({"N": (scan, Geometry()), "P": (other, Geometry())})) == 2
+
+
 def _decompressor(compression):
     if compression == "zstd":
         zstandard = pytest.importorskip("zstandard", reason="Debian python3-zstandard is not installed")

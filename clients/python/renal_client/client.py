@@ -42,6 +42,10 @@ def _prepare(phases: PhaseVolumes, cancel_event: Optional[threading.Event]) -> L
         if not isinstance(value, tuple) or len(value) != 2 or not isinstance(value[1], Geometry):
             raise ValueError(f"phase {name}: expected a tuple (array, Geometry), got {type(value).__name__}")
         prepared[name] = prepare_phase(name, value[0], value[1], cancel_event)
+        same = next((p for p in prepared if p != name and prepared[p].descriptor.sha256 == prepared[name].descriptor.sha256), None)
+        if same is not None:
+            # The server refuses it too (DUPLICATE_PHASE_DATA): the classifier would read no enhancement between them.
+            raise ValueError(f"phases {same} and {name} have the same voxels: one scan given for two phases")
     return list(prepared.values())
 
 

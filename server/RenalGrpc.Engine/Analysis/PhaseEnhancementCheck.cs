@@ -37,7 +37,8 @@ public static class PhaseEnhancementCheck
     {
         ArgumentNullException.ThrowIfNull(aligned);
         ArgumentNullException.ThrowIfNull(labels);
-        var kidney = labels.Voxels<byte>();
+        // The kidney's voxel indices once; each phase then reads only those (a realistic grid is 50 M voxels).
+        var kidney = KidneyIndices(labels.Voxels<byte>());
         var quartiles = new SortedDictionary<string, double>(StringComparer.Ordinal);
         foreach (var (phase, image) in aligned.ImagesOnReference)
         {
@@ -48,13 +49,13 @@ public static class PhaseEnhancementCheck
     }
 
     /// <summary>The warnings for given kidney upper quartiles (N, A, P, D keys); pure, so the rule reads in one place.</summary>
-    public static IReadOnlyList<string> Warnings(IReadOnlyDictionary<string, double> kidneyMedianHu)
+    public static IReadOnlyList<string> Warnings(IReadOnlyDictionary<string, double> kidneyUpperQuartileHu)
     {
-        ArgumentNullException.ThrowIfNull(kidneyMedianHu);
+        ArgumentNullException.ThrowIfNull(kidneyUpperQuartileHu);
         var warnings = new List<string>();
         foreach (var phase in (string[])["N", "A", "P", "D"])
         {
-            if (!kidneyMedianHu.TryGetValue(phase, out double hu)) continue;
+            if (!kidneyUpperQuartileHu.TryGetValue(phase, out double hu)) continue;
             bool unenhanced = phase == "N";
             if (unenhanced && hu >= EnhancedKidneyHu)
             {
@@ -70,20 +71,32 @@ public static class PhaseEnhancementCheck
         return warnings;
     }
 
-    /// <summary>75th percentile over kidney voxels inside the phase's field of view (outside reads exactly <see cref="PhaseWarp.OutsideHu"/>).</summary>
-    private static double? KidneyUpperQuartile(ReadOnlySpan<float> image, ReadOnlySpan<byte> labels)
+    private static List<int> KidneyIndices(ReadOnlySpan<byte> labels)
     {
-        var values = new List<float>();
+        var indices = new List<int>();
         for (int n = 0; n < labels.Length; n++)
         {
-            if (labels[n] == KidneyLabels.Kidney && image[n] != PhaseWarp.OutsideHu) values.Add(image[n]);
+            if (labels[n] == KidneyLabels.Kidney) indices.Add(n);
         }
-        if (values.Count < MinKidneyVoxels) return null;
-        values.Sort();
+        return indices;
+    }
+
+    /// <summary>75th percentile over kidney voxels inside the phase's field of view (outside reads exactly <see cref="PhaseWarp.OutsideHu"/>).</summary>
+    private static double? KidneyUpperQuartile(ReadOnlySpan<float> image, List<int> kidney)
+    {
+        var values = new float[kidney.Count];
+        int count = 0;
+        foreach (int n in kidney)
+        {
+            if (image[n] != PhaseWarp.OutsideHu) values[count++] = image[n];
+        }
+        if (count < MinKidneyVoxels) return null;
+        var inView = values.AsSpan(0, count);
+        inView.Sort();
         // Linear interpolation between closest ranks, as numpy's default percentile.
-        double rank = 0.75 * (values.Count - 1);
+        double rank = 0.75 * (count - 1);
         int below = (int)Math.Floor(rank);
-        int above = Math.Min(below + 1, values.Count - 1);
-        return values[below] + (rank - below) * (values[above] - values[below]);
+        int above = Math.Min(below + 1, count - 1);
+        return inView[below] + (rank - below) * (inView[above] - inView[below]);
     }
 }
