@@ -103,6 +103,7 @@ internal sealed class EvaluateCommand(IAnalyzerLoader localLoader) : ICliCommand
                     return new CaseOutcome(analysis.Diagnosis.ReferencePhase, analysis.Labels, tumor?.SubtypeProbabilities, clock.Elapsed.TotalSeconds, registered)
                     {
                         AlignedImages = saveAligned ? analysis.Aligned.ImagesOnReference : null,
+                        PhaseWarnings = analysis.PhaseCheck?.Warnings ?? [],
                     };
                 }, line => stdout.WriteLine(line), cancellationToken, predictions, saveAligned);
             }
@@ -121,7 +122,10 @@ internal sealed class EvaluateCommand(IAnalyzerLoader localLoader) : ICliCommand
                     client.DeleteStudyAsync(upload.StudyId, cancellationToken).GetAwaiter().GetResult();
                     var probabilities = analysis.Diagnosis.SubtypeProbabilities;
                     var study = probabilities.Count == 0 ? null : RenalSubtypes.Names.Select(n => probabilities[n]).ToArray();
-                    return new CaseOutcome(analysis.Diagnosis.ReferencePhase, analysis.Labels, study, clock.Elapsed.TotalSeconds);
+                    return new CaseOutcome(analysis.Diagnosis.ReferencePhase, analysis.Labels, study, clock.Elapsed.TotalSeconds)
+                    {
+                        PhaseWarnings = analysis.Diagnosis.PhaseCheck?.Warnings.ToList() ?? [],
+                    };
                 }, line => stdout.WriteLine(line), cancellationToken, predictions);
                 Write(result, report, stdout);
                 return ExitCodes.Success;

@@ -70,5 +70,13 @@ public sealed class MetricsTests(TinyDataset data)
         Assert.Equal(1, summary.StudiesWithVerdict);
         Assert.Contains("none", summary.ToTable());
         Assert.Contains("with a verdict (1)", summary.ToTable());
+
+        // A study whose phase check warned is counted and shown (on phantoms every such warning is a false alarm).
+        var warned = CaseEvaluation.Score(c.Id, c.Subtype, truth,
+            new CaseOutcome("P", truth, probabilities, 1) { PhaseWarnings = ["phase N: the kidneys' upper quartile reads 150 HU"] });
+        Assert.Equal(["phase N: the kidneys' upper quartile reads 150 HU"], warned.PhaseWarnings);
+        var checkedSummary = EvaluationSummary.From(new[] { scored, missed, warned });
+        Assert.Equal(1, checkedSummary.StudiesWithPhaseWarnings);
+        Assert.Matches(@"phase-check warnings\s+1/3", checkedSummary.ToTable());
     }
 }

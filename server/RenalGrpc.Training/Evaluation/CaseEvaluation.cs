@@ -16,6 +16,9 @@ public sealed record CaseOutcome(string ReferencePhase, Volume Labels, IReadOnly
 {
     /// <summary>Every phase on the reference grid as stage 2 read it; only a local analysis has them (for <see cref="SavedAnalysis"/>).</summary>
     public IReadOnlyDictionary<string, Volume>? AlignedImages { get; init; }
+
+    /// <summary>The phase check's warnings (<see cref="PhaseEnhancementCheck"/>); empty when every phase enhanced as named.</summary>
+    public IReadOnlyList<string> PhaseWarnings { get; init; } = [];
 }
 
 /// <summary>One case scored against its ground truth in the reference phase's grid.</summary>
@@ -40,6 +43,9 @@ public sealed record CaseEvaluation(
     double LargestTumorRadiusMm,
     IReadOnlyDictionary<string, PhaseMisalignment>? AlignmentErrorMm = null)
 {
+    /// <summary>What the phase check said about this study's phases (on phantoms, whose phases are what they are named, nothing).</summary>
+    public IReadOnlyList<string> PhaseWarnings { get; init; } = [];
+
     /// <summary>Scores one outcome. Lesions are connected components (26-neighbour) of labels 2 and 3 together; a lesion counts as found when any voxel overlaps.</summary>
     /// <param name="recordedMotion">case.json's motion per phase, for <see cref="AlignmentErrorMm"/>; null for none.</param>
     public static CaseEvaluation Score(string caseId, string? trueSubtype, Volume truth, CaseOutcome outcome,
@@ -62,7 +68,10 @@ public sealed record CaseEvaluation(
         return new CaseEvaluation(caseId, trueSubtype, outcome.ReferencePhase, kidney, tumor, trueCount, trueFound,
             predictedCount, predictedCorrect, outcome.StudyProbabilities, subtype, outcome.Seconds,
             tumorPresent ? LargestTumorRadius(t, truth.Geometry) : double.NaN,
-            AlignmentError.Measure(truth, outcome.ReferencePhase, outcome.ReferenceToPhase, recordedMotion));
+            AlignmentError.Measure(truth, outcome.ReferencePhase, outcome.ReferenceToPhase, recordedMotion))
+        {
+            PhaseWarnings = outcome.PhaseWarnings,
+        };
     }
 
     private static double LargestTumorRadius(byte[] labels, Geometry grid)

@@ -61,7 +61,10 @@ public static class DatasetEvaluation
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var (aligned, labels, transforms) = SavedAnalysis.Read(savedFolder, c.Id);
             var verdict = diagnose(aligned, labels);
-            return new CaseOutcome(aligned.ReferencePhase, labels, verdict, clock.Elapsed.TotalSeconds, transforms);
+            return new CaseOutcome(aligned.ReferencePhase, labels, verdict, clock.Elapsed.TotalSeconds, transforms)
+            {
+                PhaseWarnings = PhaseEnhancementCheck.Check(aligned, labels).Warnings,
+            };
         }, log, cancellationToken);
     }
 
@@ -99,7 +102,7 @@ public static class DatasetEvaluation
             log($"{c.Id}: Dice kidney+masses {scored.DiceKidneyMasses:F3} tumor {scored.DiceTumor:F3}, lesions {scored.DetectedTrueLesions}/{scored.TrueLesions} found, " +
                 $"{scored.PredictedLesions} predicted, subtype {c.Subtype ?? "-"} -> {(scored.PredictedSubtype == "" ? "-" : scored.PredictedSubtype)}" +
                 (scored.AlignmentErrorMm is { } errors ? $", alignment error {string.Join(" ", errors.Select(e => $"{e.Key} {e.Value.RegisteredMm:F1}"))} mm" : "") +
-                $" ({scored.Seconds:F1} s)");
+                $" ({scored.Seconds:F1} s)" + string.Concat(scored.PhaseWarnings.Select(w => $"; WARNING {w}")));
         }
         return new EvaluationReport(Path.GetFileName(Path.GetFullPath(dataFolder)), modelDescription, EvaluationSummary.From(results), results);
     }

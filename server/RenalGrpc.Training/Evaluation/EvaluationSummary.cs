@@ -22,6 +22,9 @@ public sealed record EvaluationSummary(
     IReadOnlyList<TumorSizeStratum> ByTumorSize,
     IReadOnlyList<PhaseAlignmentError> AlignmentError)
 {
+    /// <summary>Studies the phase check warned about (phases given under the wrong name; on phantoms a false alarm).</summary>
+    public int StudiesWithPhaseWarnings { get; init; }
+
     public static EvaluationSummary From(IReadOnlyList<CaseEvaluation> cases)
     {
         int classes = RenalSubtypes.Names.Count;
@@ -60,7 +63,10 @@ public sealed record EvaluationSummary(
             withVerdict.Length,
             macroWithVerdict,
             TumorSizeStratum.From(cases, TumorSizeStratum.DefaultEdgesMm),
-            PhaseAlignmentError.From(cases));
+            PhaseAlignmentError.From(cases))
+        {
+            StudiesWithPhaseWarnings = cases.Count(c => c.PhaseWarnings.Count > 0),
+        };
     }
 
     /// <summary>The paper-style table: per-class AUC, then segmentation and detection, then the confusion matrix.</summary>
@@ -73,6 +79,7 @@ public sealed record EvaluationSummary(
         text.AppendLine($"{"Dice tumor (mean)",-28}{MeanDiceTumor,8:F3}");
         text.AppendLine($"{"lesion detection recall",-28}{LesionRecall,8:F3}");
         text.AppendLine($"{"lesion detection precision",-28}{LesionPrecision,8:F3}");
+        text.AppendLine($"{"phase-check warnings",-28}{$"{StudiesWithPhaseWarnings}/{Cases}",8}");
         text.AppendLine();
         text.AppendLine($"{"subtype (one-vs-rest)",-28}{"AUC",8}");
         foreach (var (name, auc) in AucPerClass) text.AppendLine($"{name,-28}{auc,8:F3}");
