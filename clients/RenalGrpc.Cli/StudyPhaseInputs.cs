@@ -31,9 +31,37 @@ internal static class StudyPhaseInputs
     {
         var sources = Resolve(phaseValues, dicomStudy, stdout);
         var volumes = new Dictionary<string, Volume>(StringComparer.Ordinal);
-        foreach (var source in sources) volumes[source.Phase] = ReadOne(source);
+        var provenance = new Dictionary<string, DicomProvenance>(StringComparer.Ordinal);
+        foreach (var source in sources)
+        {
+            var (volume, origin) = ReadWithProvenance(source);
+            volumes[source.Phase] = volume;
+            if (origin is not null) provenance[source.Phase] = origin;
+        }
         RefuseIdenticalPhases(volumes);
+        CompareProvenance(provenance, stdout);
         return volumes;
+    }
+
+    /// <summary>
+    /// DICOM phases of two patients are refused (the PatientIDs are compared, never shown); of one patient's
+    /// two exams, said: some sites split one visit's phases into two exams, a prior exam months
+    /// earlier is a mistake the user can see from the line.
+    /// </summary>
+    private static void CompareProvenance(IReadOnlyDictionary<string, DicomProvenance> provenance, TextWriter stdout)
+    {
+        var phases = provenance.Keys.OrderBy(p => "NAPD".IndexOf(p[0])).ToList();
+        for (int b = 1; b < phases.Count; b++)
+        {
+            var first = phases[0];
+            if (provenance[phases[b]].IsOtherPatientThan(provenance[first]))
+                throw new ImageFormatException($"phase {phases[b]}", $"is a DICOM series of another patient than phase {first} (PatientID differs): the phases of one study are one patient's scans");
+        }
+        for (int b = 1; b < phases.Count; b++)
+        {
+            if (provenance[phases[b]].IsOtherExamThan(provenance[phases[0]]))
+                stdout.WriteLine($"note: phases {phases[0]} and {phases[b]} come from different exams (StudyInstanceUID) of one patient; analysed as one study");
+        }
     }
 
     public static IReadOnlyList<Source> Resolve(IReadOnlyList<string> phaseValues, string? dicomStudy, TextWriter stdout)
@@ -57,15 +85,21 @@ internal static class StudyPhaseInputs
         throw new ImageFormatException(value, "no such file or folder");
     }
 
-    public static Volume ReadOne(Source source)
+    public static Volume ReadOne(Source source) => ReadWithProvenance(source).Volume;
+
+    /// <summary>The phase's volume, and for DICOM whose and which exam's series it is.</summary>
+    private static (Volume Volume, DicomProvenance? Provenance) ReadWithProvenance(Source source)
     {
         if (!Directory.Exists(source.Path))
         {
             if (!File.Exists(source.Path)) throw new ImageFormatException(source.Path, "no such file or folder");
-            return VolumeFiles.Read(source.Path);
+            if (VolumeFiles.FormatOf(source.Path) != VolumeFormat.Dicom) return (VolumeFiles.Read(source.Path), null);
+            var file = DicomSeriesReader.ReadSeries(source.Path);
+            return (file.Volume, file.Provenance);
         }
         var uid = source.Series is null ? null : SeriesUid(source.Path, source.Series);
-        return DicomSeriesReader.Read(source.Path, new DicomReadOptions { SeriesInstanceUid = uid, RefuseSeveralVolumeSeries = true });
+        var series = DicomSeriesReader.ReadSeries(source.Path, new DicomReadOptions { SeriesInstanceUid = uid, RefuseSeveralVolumeSeries = true });
+        return (series.Volume, series.Provenance);
     }
 
     /// <summary>A SeriesNumber (digits only) or a SeriesInstanceUID (digits and dots) of a series in the folder.</summary>

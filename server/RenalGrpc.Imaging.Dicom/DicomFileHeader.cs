@@ -32,6 +32,9 @@ internal sealed class DicomFileHeader
 
     /// <summary>StudyInstanceUID (0020,000D): which exam; compared, never shown.</summary>
     public string StudyInstanceUid { get; init; } = "";
+
+    /// <summary>PatientID (0010,0020): compared between phases, never shown or logged.</summary>
+    public string PatientId { get; init; } = "";
     public required string Modality { get; init; }
     public required string Description { get; init; }
     public required int? SeriesNumber { get; init; }

@@ -50,6 +50,7 @@ internal static class DicomHeaderScanner
             Path = path,
             SeriesInstanceUid = tags.GetString(DicomTags.SeriesInstanceUid) ?? "",
             StudyInstanceUid = tags.GetString(DicomTags.StudyInstanceUid) ?? "",
+            PatientId = tags.GetString(DicomTags.PatientId) ?? "",
             Modality = tags.GetString(DicomTags.Modality) ?? "",
             Description = tags.GetString(DicomTags.SeriesDescription) ?? "",
             SeriesNumber = TryInt(tags, DicomTags.SeriesNumber),

@@ -14,7 +14,10 @@ public static class DicomSeriesReader
     /// Reads a folder (searched recursively; the series in <see cref="DicomReadOptions.SeriesInstanceUid"/>,
     /// else the largest CT series, else the largest series) or a single file, which may be multi-frame.
     /// </summary>
-    public static Volume Read(string folderOrFile, DicomReadOptions? options = null)
+    public static Volume Read(string folderOrFile, DicomReadOptions? options = null) => ReadSeries(folderOrFile, options).Volume;
+
+    /// <summary>As <see cref="Read(string, DicomReadOptions?)"/>, with whose and which exam's series it was.</summary>
+    public static DicomVolume ReadSeries(string folderOrFile, DicomReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(folderOrFile);
         GdcmRuntime.EnsureLoaded();
@@ -23,9 +26,10 @@ public static class DicomSeriesReader
         {
             var catalog = ScanFolder(folderOrFile, options.MaxDegreeOfParallelism);
             var series = catalog.Select(folderOrFile, options.SeriesInstanceUid, requireSingle: false, options.RefuseSeveralVolumeSeries);
-            return DicomVolumeAssembler.Assemble(folderOrFile, series, options.MaxDegreeOfParallelism);
+            return new DicomVolume(DicomVolumeAssembler.Assemble(folderOrFile, series, options.MaxDegreeOfParallelism), DicomProvenance.Of(series));
         }
-        return Read([folderOrFile], options);
+        var (source, files) = ReadFiles([folderOrFile], options);
+        return new DicomVolume(DicomVolumeAssembler.Assemble(source, files, options.MaxDegreeOfParallelism), DicomProvenance.Of(files));
     }
 
     /// <summary>Reads the given files, which must all be DICOM images of one series (or name one with the options).</summary>
@@ -34,6 +38,12 @@ public static class DicomSeriesReader
         ArgumentNullException.ThrowIfNull(files);
         GdcmRuntime.EnsureLoaded();
         options ??= new DicomReadOptions();
+        var (source, series) = ReadFiles(files, options);
+        return DicomVolumeAssembler.Assemble(source, series, options.MaxDegreeOfParallelism);
+    }
+
+    private static (string Source, IReadOnlyList<DicomFileHeader> Series) ReadFiles(IReadOnlyList<string> files, DicomReadOptions options)
+    {
         if (files.Count == 0) throw new ImageFormatException("(no files)", "the list of DICOM files is empty");
         foreach (var file in files)
         {
@@ -42,8 +52,7 @@ public static class DicomSeriesReader
         var source = files.Count == 1 ? files[0] : $"{files.Count} files from {files[0]}";
         var catalog = DicomSeriesCatalog.Scan(files, options.MaxDegreeOfParallelism,
             onNotImage: path => throw new ImageFormatException(path, "is not a DICOM image file (not DICOM, or DICOM without Rows/Columns and pixel data)"));
-        var series = catalog.Select(source, options.SeriesInstanceUid, requireSingle: true);
-        return DicomVolumeAssembler.Assemble(source, series, options.MaxDegreeOfParallelism);
+        return (source, catalog.Select(source, options.SeriesInstanceUid, requireSingle: true));
     }
 
     /// <summary>Every series in a folder (recursively): UID, modality, description, file and slice counts, size.</summary>

@@ -13,6 +13,7 @@ internal static class DicomTags
     public static readonly Tag SliceThickness = new(0x0018, 0x0050);
     public static readonly Tag SpacingBetweenSlices = new(0x0018, 0x0088);
     public static readonly Tag ImagerPixelSpacing = new(0x0018, 0x1164);
+    public static readonly Tag PatientId = new(0x0010, 0x0020);
     public static readonly Tag StudyInstanceUid = new(0x0020, 0x000D);
     public static readonly Tag SeriesInstanceUid = new(0x0020, 0x000E);
     public static readonly Tag SeriesNumber = new(0x0020, 0x0011);

@@ -28,7 +28,8 @@ public sealed class DicomStudyFixture : IDisposable
         TwoNephrographic = Write("thin", "--extra", "P=NEPHRO 1.25mm");
         UnnamedN = Write("unnamed", "--describe", "N=ABDOMEN 5mm");
         TwoExams = Write("exams");
-        Write("exams", "--prefix", "PRIOR"); // a prior exam exported into the same folder
+        PriorExam = Write("exams", "--prefix", "PRIOR"); // a prior exam exported into the same folder
+        OtherPatient = Write("other", "--patient-id", "SOMEONE-ELSE");
     }
 
     public string Case { get; }
@@ -36,6 +37,8 @@ public sealed class DicomStudyFixture : IDisposable
     public (string Folder, JsonElement Summary) TwoNephrographic { get; }
     public (string Folder, JsonElement Summary) UnnamedN { get; }
     public (string Folder, JsonElement Summary) TwoExams { get; }
+    public (string Folder, JsonElement Summary) PriorExam { get; }
+    public (string Folder, JsonElement Summary) OtherPatient { get; }
 
     public Volume Phase(string phase) => VolumeFiles.Read(Path.Combine(Case, $"imaging_{phase}.nii.gz"));
 
@@ -163,6 +166,32 @@ public sealed class DicomStudyInputTests(DicomStudyFixture study) : IClassFixtur
         var phases = "NAPD".Select(p => $"{p}={folder}#{series.GetProperty(p.ToString()).GetString()}").ToArray();
         var volumes = Read(new StringWriter(), folder, phases);
         foreach (var (phase, volume) in volumes) AssertIsPhase(phase, volume);
+    }
+
+    [Fact]
+    public async Task Phases_of_two_patients_are_refused_without_naming_either()
+    {
+        var stderr = await RefusedUpload("--phase", $"N={study.Plain.Folder}#2", "--phase", $"A={study.OtherPatient.Folder}#3");
+
+        Assert.Contains("phase A: is a DICOM series of another patient than phase N (PatientID differs)", stderr);
+        Assert.DoesNotContain("SOMEONE-ELSE", stderr);
+        Assert.DoesNotContain("PHANTOM", stderr);
+    }
+
+    [Fact]
+    public void Phases_of_one_patients_two_exams_are_read_and_said_to_be()
+    {
+        string Uid((string Folder, JsonElement Summary) exam, string phase) => exam.Summary.GetProperty("series").GetProperty(phase).GetString()!;
+        var folder = study.TwoExams.Folder;
+        var stdout = new StringWriter();
+
+        var volumes = Read(stdout, null, $"N={folder}#{Uid(study.PriorExam, "N")}", $"A={folder}#{Uid(study.TwoExams, "A")}");
+
+        Assert.Equal(["N", "A"], volumes.Keys);
+        Assert.Contains("note: phases N and A come from different exams (StudyInstanceUID) of one patient", stdout.ToString());
+        var oneExam = new StringWriter();
+        Read(oneExam, null, $"N={folder}#{Uid(study.TwoExams, "N")}", $"A={folder}#{Uid(study.TwoExams, "A")}");
+        Assert.DoesNotContain("note:", oneExam.ToString());
     }
 
     [Fact]

@@ -1,14 +1,15 @@
 """Writes a phantom case as a DICOM study folder, the way a PACS export of a multi-phase CT looks.
 
 usage: write_dicom_study.py CASE_DIR OUT_DIR [--describe P=TEXT ...] [--extra P=TEXT ...]
-                            [--localizer] [--no-contrast-tags] [--same-as P=Q] [--prefix TEXT]
+                            [--localizer] [--no-contrast-tags] [--same-as P=Q] [--prefix TEXT] [--patient-id ID]
 Each imaging_P.nii.gz of CASE_DIR becomes one CT series (one file per slice, stored value HU + 1024
 with RescaleIntercept -1024) in one study, all files flat in OUT_DIR under opaque names. Series
 descriptions default to the wording scanners use ("ABD W/O CONTRAST", "ARTERIAL", ...);
 --describe replaces one, --extra adds a second series of phase P (another reconstruction of the
 same images) with that description, --localizer adds a one-slice scout series, --same-as P=Q
 writes phase P with phase Q's voxels (a mislabelled export), --prefix starts every file name and
-series number anew (a second exam written into the same folder). A JSON summary (series UID per
+series number anew (a second exam written into the same folder), --patient-id writes another
+patient's PatientID (default PHANTOM). A JSON summary (series UID per
 phase and per extra) goes to stdout.
 """
 import argparse
@@ -34,7 +35,8 @@ def pairs(values):
     return result
 
 
-def write_series(out, name_prefix, image, description, number, phase, study_uid, contrast_tags, slices=None):
+def write_series(out, name_prefix, image, description, number, phase, study_uid, contrast_tags, slices=None,
+                 patient_id="PHANTOM"):
     data = np.asarray(image.dataobj).astype(np.float32)
     affine = image.affine
     lps = RAS_TO_LPS @ affine[:3, :3]
@@ -60,7 +62,7 @@ def write_series(out, name_prefix, image, description, number, phase, study_uid,
         ds.AcquisitionTime = ds.SeriesTime = ACQUISITION_TIMES.get(phase, "100000")
         if contrast_tags and phase in "APD":
             ds.ContrastBolusAgent = "IOHEXOL 350"
-        ds.PatientName, ds.PatientID = "Phantom^Synthetic", "PHANTOM"
+        ds.PatientName, ds.PatientID = "Phantom^Synthetic", patient_id
         position = origin + lps[:, 2] * k
         ds.ImagePositionPatient = [float(f"{v:.6f}") for v in position]
         ds.ImageOrientationPatient = [float(f"{v:.8f}") for v in list(row) + list(col)]
@@ -85,6 +87,7 @@ def main():
     parser.add_argument("--localizer", action="store_true")
     parser.add_argument("--no-contrast-tags", action="store_true")
     parser.add_argument("--prefix", default="IM")
+    parser.add_argument("--patient-id", default="PHANTOM")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     descriptions = {**DEFAULT_DESCRIPTIONS, **pairs(args.describe)}
@@ -97,7 +100,7 @@ def main():
         source = same_as.get(phase, phase)
         image = nib.load(os.path.join(args.case, f"imaging_{source}.nii.gz"))
         summary["series"][phase] = write_series(args.out, f"{args.prefix}{number:02d}", image, descriptions[phase], number, phase,
-                                                study_uid, not args.no_contrast_tags)
+                                                study_uid, not args.no_contrast_tags, patient_id=args.patient_id)
         number += 1
     for phase, text in pairs(args.extra).items():
         image = nib.load(os.path.join(args.case, f"imaging_{phase}.nii.gz"))
