@@ -31,6 +31,7 @@ public sealed record DicomPhaseAssignment(
         ("D", Words("DELAYED|DELAY|DEL|EXCRETORY|EXCRETION|EXCR|EXC|UROGRAPHIC|UROGRAM|URO|PYELOGRAPHIC|PYELO")),
     ];
 
+    private static readonly Regex PhaseLetter = new(@"\b(?:IMAGING|PHASE) ([NAPD])\b", RegexOptions.Compiled | RegexOptions.CultureInvariant);
     private static readonly Regex WithoutSign = new(@"\bW/O\b", RegexOptions.Compiled | RegexOptions.CultureInvariant);
     private static readonly Regex ContrastMinus = new(@"(?<![A-Z0-9])C-(?![A-Z0-9])", RegexOptions.Compiled | RegexOptions.CultureInvariant);
     private static readonly Regex NotLetterOrDigit = new(@"[^A-Z0-9]+", RegexOptions.Compiled | RegexOptions.CultureInvariant);
@@ -52,7 +53,13 @@ public sealed record DicomPhaseAssignment(
     {
         ArgumentNullException.ThrowIfNull(description);
         var text = NormalisedWords(description);
-        return PhaseWords.Where(p => p.Words.IsMatch(text)).Select(p => p.Phase).ToList();
+        var named = PhaseWords.Where(p => p.Words.IsMatch(text)).Select(p => p.Phase).ToList();
+        // This project's own names: imaging_N.nii.gz of the dataset layout (a Slicer volume "imaging_N"), "phase A".
+        foreach (Match letter in PhaseLetter.Matches(text))
+        {
+            if (!named.Contains(letter.Groups[1].Value)) named.Add(letter.Groups[1].Value);
+        }
+        return named.OrderBy(p => "NAPD".IndexOf(p, StringComparison.Ordinal)).ToList();
     }
 
     /// <summary>The phase a description names, or null when it names none or several.</summary>

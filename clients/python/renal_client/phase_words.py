@@ -18,6 +18,7 @@ _PHASE_WORDS = (
     ("D", "DELAYED|DELAY|DEL|EXCRETORY|EXCRETION|EXCR|EXC|UROGRAPHIC|UROGRAM|URO|PYELOGRAPHIC|PYELO"),
 )
 _WORDS = [(phase, re.compile(rf"\b(?:{words})\b")) for phase, words in _PHASE_WORDS]
+_PHASE_LETTER = re.compile(r"\b(?:IMAGING|PHASE) ([NAPD])\b")
 _WITHOUT_SIGN = re.compile(r"\bW/O\b")
 _CONTRAST_MINUS = re.compile(r"(?<![A-Z0-9])C-(?![A-Z0-9])")
 _NOT_LETTER_OR_DIGIT = re.compile(r"[^A-Z0-9]+")
@@ -33,7 +34,10 @@ def _normalised_words(description: str) -> str:
 def phases_named_by(description: str) -> List[str]:
     """The phases ("N", "A", "P", "D") whose words the description holds: none, one, or several."""
     text = _normalised_words(description)
-    return [phase for phase, words in _WORDS if words.search(text)]
+    named = {phase for phase, words in _WORDS if words.search(text)}
+    # This project's own names: imaging_N.nii.gz of the dataset layout (a Slicer volume "imaging_N"), "phase A".
+    named.update(_PHASE_LETTER.findall(text))
+    return [phase for phase in "NAPD" if phase in named]
 
 
 def phase_of_description(description: str) -> Optional[str]:
