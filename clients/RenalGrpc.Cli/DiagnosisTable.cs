@@ -53,7 +53,10 @@ internal static class DiagnosisTable
         var inv = CultureInfo.InvariantCulture;
         var quartiles = "NAPD".Select(c => c.ToString()).Where(check.KidneyUpperQuartileHu.ContainsKey)
             .Select(p => string.Format(inv, "{0} {1:F0}", p, check.KidneyUpperQuartileHu[p]));
-        o.WriteLine($"kidney enhancement (upper quartile HU): {string.Join(", ", quartiles)}");
+        var aligned = "NAPD".Select(c => c.ToString()).Where(check.AlignmentKidneyDice.ContainsKey)
+            .Select(p => string.Format(inv, "{0} {1:F2}", p, check.AlignmentKidneyDice[p])).ToList();
+        o.WriteLine($"kidney enhancement (upper quartile HU): {string.Join(", ", quartiles)}" +
+            (aligned.Count == 0 ? "" : $"; kidney overlap after alignment (Dice): {string.Join(", ", aligned)}"));
         foreach (var warning in check.Warnings) o.WriteLine($"WARNING {warning}");
     }
 

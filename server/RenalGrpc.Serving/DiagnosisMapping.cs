@@ -102,6 +102,7 @@ public static class DiagnosisMapping
     {
         KidneyUpperQuartileHu = { record.KidneyUpperQuartileHu.ToDictionary(p => p.Key, p => p.Value) },
         Warnings = { record.Warnings },
+        AlignmentKidneyDice = { record.AlignmentKidneyDice.ToDictionary(p => p.Key, p => p.Value) },
     };
 
     public static V1.RoiRefinement MapToRefinement(RefinementRecord record) => new()

@@ -126,6 +126,11 @@ public sealed class DefaultModelTests : IDisposable
         Assert.True(kidneyHu["N"] < 50 && new[] { "A", "P", "D" }.All(p => kidneyHu[p] > 90), string.Join(", ", kidneyHu));
         Assert.Empty(check.GetProperty("warnings").EnumerateArray());
         Assert.Contains("kidney enhancement (upper quartile HU): N ", run.Stdout);
+        // Every moving phase aligned: its kidneys land on the reference's (phantoms measured 0.81-0.95).
+        var overlap = check.GetProperty("alignmentKidneyDice").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        Assert.Equal(["A", "D", "N"], overlap.Keys.Order(StringComparer.Ordinal));
+        Assert.All(overlap.Values, dice => Assert.InRange(dice, 0.75, 1.0));
+        Assert.Contains("kidney overlap after alignment (Dice): N 0.", run.Stdout);
         Assert.DoesNotContain("WARNING", run.Stdout);
         // The study verdict's most likely subtype is the true one (0.3.0 to 0.4.2: ccRCC, p 0.998-1.00). One study
         // says little about a classifier whose macro AUC on 50 held-out studies is 0.89 (MODEL.md);

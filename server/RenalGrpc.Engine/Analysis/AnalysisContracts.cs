@@ -84,7 +84,11 @@ public sealed record DiagnosedLabels(StudyDiagnosis Diagnosis, IReadOnlyList<Com
 /// <param name="RegistrationGrid">The common grid the masks were registered on; null when not registered.</param>
 /// <param name="Note">Why the phase was not registered, or null.</param>
 public sealed record PhaseAlignment(string Phase, AffineTransform Transform, double InitialDice, double FinalDice,
-    LpsAffine? ReferenceToPhaseLps = null, Geometry? RegistrationGrid = null, string? Note = null);
+    LpsAffine? ReferenceToPhaseLps = null, Geometry? RegistrationGrid = null, string? Note = null)
+{
+    /// <summary>Dice of the kidneys (with their masses) after alignment, on the registration grid; NaN when not registered.</summary>
+    public double KidneyDice { get; init; } = double.NaN;
+}
 
 /// <summary>
 /// Everything the classifier needs, kept by the server so that edits re-classify without

@@ -57,7 +57,24 @@ public sealed class PhaseAligner(Vec3 modelSpacing, AlignmentOptions options)
         var moving = MaskAffineRegistration.MaskChannels(tensor(phaseOnCommon.Buffer, shape));
         var reference = MaskAffineRegistration.MaskChannels(tensor(referenceOnCommon.Buffer, shape));
         var result = MaskAffineRegistration.Register(moving, reference, Options.Registration, cancellationToken);
-        return new PhaseAlignment(phase, result.Transform, result.InitialDice, result.FinalDice, ToLps(result.Transform, common), common);
+        return new PhaseAlignment(phase, result.Transform, result.InitialDice, result.FinalDice, ToLps(result.Transform, common), common)
+        {
+            KidneyDice = KidneyOverlap(moving, reference, result.Transform),
+        };
+    }
+
+    /// <summary>
+    /// Dice of the kidney+masses channel (labels 1-3) between the reference and the phase moved by the
+    /// transform (nearest), on the common grid. Unlike the registration's mean over two channels it does not
+    /// fall when one phase shows a small tumor the other misses; it falls when the phase's kidneys do not land
+    /// on the reference's (another region, another patient, a registration gone astray).
+    /// </summary>
+    private static double KidneyOverlap(Tensor moving, Tensor reference, AffineTransform transform)
+    {
+        using var scope = NewDisposeScope();
+        var warped = MaskAffineRegistration.Warp(moving.narrow(0, 1, 1), transform, nearest: true).unsqueeze(0);
+        var fixedKidney = reference.narrow(0, 1, 1).unsqueeze(0);
+        return MaskAffineRegistration.MeanSoftDice(warped, fixedKidney, epsilon: 1e-5, squaredDenominator: false).item<float>();
     }
 
     /// <summary>

@@ -18,8 +18,12 @@ namespace RenalGrpc.Engine.Analysis;
 /// the scan (on the 2.6 mm validation phantoms the median of N reads 5-22 HU and of D 79-105 HU, the
 /// upper quartile 27-37 and 108-120).
 /// </param>
-/// <param name="Warnings">One sentence per phase that does not enhance as its name says; empty when all do.</param>
-public sealed record PhaseCheckRecord(IReadOnlyDictionary<string, double> KidneyUpperQuartileHu, IReadOnlyList<string> Warnings);
+/// <param name="Warnings">One sentence per phase that does not enhance as its name says, or did not align; empty when all did.</param>
+public sealed record PhaseCheckRecord(IReadOnlyDictionary<string, double> KidneyUpperQuartileHu, IReadOnlyList<string> Warnings)
+{
+    /// <summary>Per moving phase, the kidneys' Dice with the reference after alignment (<see cref="PhaseAlignment.KidneyDice"/>).</summary>
+    public IReadOnlyDictionary<string, double> AlignmentKidneyDice { get; init; } = new Dictionary<string, double>();
+}
 
 public static class PhaseEnhancementCheck
 {
@@ -45,7 +49,38 @@ public static class PhaseEnhancementCheck
             if (image.VoxelType != VoxelType.Float32 || image.VoxelCount != labels.VoxelCount) continue;
             if (KidneyUpperQuartile(image.Voxels<float>(), kidney) is { } quartile) quartiles[phase] = quartile;
         }
-        return new PhaseCheckRecord(quartiles, Warnings(quartiles));
+        var dice = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        foreach (var alignment in aligned.Alignments)
+        {
+            if (!double.IsNaN(alignment.KidneyDice)) dice[alignment.Phase] = alignment.KidneyDice;
+        }
+        return new PhaseCheckRecord(quartiles, [.. Warnings(quartiles), .. AlignmentWarnings(aligned.Alignments)])
+        {
+            AlignmentKidneyDice = dice,
+        };
+    }
+
+    /// <summary>
+    /// Kidney Dice after alignment under which a phase is said not to line up with the reference. On the
+    /// phantom studies measured (MODEL.md) the aligned kidneys overlap far better than this; a phase of
+    /// another body region, another patient or a registration gone astray overlaps far worse.
+    /// </summary>
+    public const double MinAlignedKidneyDice = 0.5;
+
+    /// <summary>A phase left unregistered (and why), or whose kidneys do not land on the reference's.</summary>
+    public static IReadOnlyList<string> AlignmentWarnings(IReadOnlyList<PhaseAlignment> alignments)
+    {
+        ArgumentNullException.ThrowIfNull(alignments);
+        var warnings = new List<string>();
+        foreach (var a in alignments.OrderBy(a => "NAPD".IndexOf(a.Phase, StringComparison.Ordinal)))
+        {
+            if (a.Note is not null && a.Note.StartsWith($"phase {a.Phase} ", StringComparison.Ordinal))
+                warnings.Add($"{a.Note}; its lesion HU and subtype input may be off");
+            else if (a.KidneyDice < MinAlignedKidneyDice)
+                warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"phase {a.Phase}: after alignment its kidneys overlap the reference's poorly (Dice {a.KidneyDice:F2}): another region or patient, or the registration failed; its lesion HU and subtype input may be off"));
+        }
+        return warnings;
     }
 
     /// <summary>The warnings for given kidney upper quartiles (N, A, P, D keys); pure, so the rule reads in one place.</summary>

@@ -28,6 +28,24 @@ public sealed class PhaseEnhancementCheckTests
         Assert.Empty(PhaseEnhancementCheck.Warnings(new Dictionary<string, double> { ["A"] = PhaseEnhancementCheck.EnhancedKidneyHu }));
     }
 
+    [Fact]
+    public void A_phase_left_unaligned_or_aligned_poorly_is_named()
+    {
+        var unaligned = new PhaseAlignment("N", AffineTransform.Identity, double.NaN, double.NaN,
+            Note: "phase N has no kidney near the reference kidneys: resampled without motion correction");
+        var poor = new PhaseAlignment("D", AffineTransform.Identity, 0.4, 0.45) { KidneyDice = 0.31 };
+        var good = new PhaseAlignment("A", AffineTransform.Identity, 0.8, 0.93) { KidneyDice = 0.94 };
+        // The study-level note (the reference has no kidney) is no phase's fault: nothing to name.
+        var noReference = new PhaseAlignment("P", AffineTransform.Identity, double.NaN, double.NaN,
+            Note: "the reference phase has no kidney: phases are resampled without motion correction");
+
+        var warnings = PhaseEnhancementCheck.AlignmentWarnings([poor, good, unaligned, noReference]);
+
+        Assert.Equal(2, warnings.Count);
+        Assert.Equal("phase N has no kidney near the reference kidneys: resampled without motion correction; its lesion HU and subtype input may be off", warnings[0]);
+        Assert.StartsWith("phase D: after alignment its kidneys overlap the reference's poorly (Dice 0.31)", warnings[1]);
+    }
+
     /// <summary>
     /// A 10 x 10 x 4 grid: 200 kidney voxels, a quarter renal sinus fat (-100 HU) and three quarters
     /// parenchyma at <paramref name="parenchyma"/>; a tumor block that must be left out; the rest air.

@@ -158,7 +158,14 @@ class LesionHint(_message.Message):
     def __init__(self, point_lps: _Optional[_Union[_types_pb2.Vector3, _Mapping]] = ..., action: _Optional[_Union[LesionHint.Action, str]] = ...) -> None: ...
 
 class PhaseCheck(_message.Message):
-    __slots__ = ["kidney_upper_quartile_hu", "warnings"]
+    __slots__ = ["alignment_kidney_dice", "kidney_upper_quartile_hu", "warnings"]
+    class AlignmentKidneyDiceEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
     class KidneyUpperQuartileHuEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -166,11 +173,13 @@ class PhaseCheck(_message.Message):
         key: str
         value: float
         def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    ALIGNMENT_KIDNEY_DICE_FIELD_NUMBER: _ClassVar[int]
     KIDNEY_UPPER_QUARTILE_HU_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    alignment_kidney_dice: _containers.ScalarMap[str, float]
     kidney_upper_quartile_hu: _containers.ScalarMap[str, float]
     warnings: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, kidney_upper_quartile_hu: _Optional[_Mapping[str, float]] = ..., warnings: _Optional[_Iterable[str]] = ...) -> None: ...
+    def __init__(self, kidney_upper_quartile_hu: _Optional[_Mapping[str, float]] = ..., warnings: _Optional[_Iterable[str]] = ..., alignment_kidney_dice: _Optional[_Mapping[str, float]] = ...) -> None: ...
 
 class Progress(_message.Message):
     __slots__ = ["fraction", "message", "phase", "queue_position", "stage"]
