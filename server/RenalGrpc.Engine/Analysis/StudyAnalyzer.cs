@@ -132,7 +132,7 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
             progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 0));
             var clock = Stopwatch.StartNew();
             var diagnosed = StudyDiagnoser.DiagnoseWithVoxels(aligned, referenceLabels, classifier, Settings.Postprocessing.Connectivity, cancellationToken);
-            var phaseCheck = PhaseEnhancementCheck.Check(aligned, referenceLabels);
+            var phaseCheck = PhaseConsistencyCheck.Check(aligned, referenceLabels);
             timings.Add(new StageTiming(AnalysisStage.Classification, null, clock.Elapsed.TotalSeconds));
             progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 1));
 

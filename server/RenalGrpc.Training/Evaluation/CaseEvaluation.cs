@@ -17,7 +17,7 @@ public sealed record CaseOutcome(string ReferencePhase, Volume Labels, IReadOnly
     /// <summary>Every phase on the reference grid as stage 2 read it; only a local analysis has them (for <see cref="SavedAnalysis"/>).</summary>
     public IReadOnlyDictionary<string, Volume>? AlignedImages { get; init; }
 
-    /// <summary>The phase check's warnings (<see cref="PhaseEnhancementCheck"/>); empty when every phase enhanced as named.</summary>
+    /// <summary>The phase check's warnings (<see cref="PhaseConsistencyCheck"/>); empty when every phase enhanced as named.</summary>
     public IReadOnlyList<string> PhaseWarnings { get; init; } = [];
 }
 

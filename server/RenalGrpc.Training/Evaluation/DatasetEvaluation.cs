@@ -63,7 +63,7 @@ public static class DatasetEvaluation
             var verdict = diagnose(aligned, labels);
             return new CaseOutcome(aligned.ReferencePhase, labels, verdict, clock.Elapsed.TotalSeconds, transforms)
             {
-                PhaseWarnings = PhaseEnhancementCheck.Check(aligned, labels).Warnings,
+                PhaseWarnings = PhaseConsistencyCheck.Check(aligned, labels).Warnings,
             };
         }, log, cancellationToken);
     }

@@ -39,7 +39,7 @@ public sealed class PhaseAlignerTests
 
         Assert.Null(alignment.Note);
         Assert.True(alignment.KidneyDice > 0.9, $"kidney Dice after alignment {alignment.KidneyDice:F3}");
-        Assert.Empty(PhaseEnhancementCheck.AlignmentWarnings([alignment]));
+        Assert.Empty(PhaseConsistencyCheck.AlignmentWarnings([alignment]));
         Assert.True(double.IsNaN(aligner.Align("A", Volume.Create(Grid, VoxelType.UInt8), KidneyAt(10), CancellationToken.None).KidneyDice));
     }
 

@@ -4,28 +4,28 @@ using RenalGrpc.Imaging;
 
 namespace RenalGrpc.Engine.Tests.Analysis;
 
-public sealed class PhaseEnhancementCheckTests
+public sealed class PhaseConsistencyCheckTests
 {
     [Fact]
     public void Phases_that_enhance_as_named_give_no_warning()
     {
-        Assert.Empty(PhaseEnhancementCheck.Warnings(new Dictionary<string, double> { ["N"] = 35, ["A"] = 130, ["P"] = 160, ["D"] = 110 }));
-        Assert.Empty(PhaseEnhancementCheck.Warnings(new Dictionary<string, double> { ["P"] = 150 })); // one phase: nothing to compare, nothing wrong
-        Assert.Empty(PhaseEnhancementCheck.Warnings(new Dictionary<string, double>()));
+        Assert.Empty(PhaseConsistencyCheck.Warnings(new Dictionary<string, double> { ["N"] = 35, ["A"] = 130, ["P"] = 160, ["D"] = 110 }));
+        Assert.Empty(PhaseConsistencyCheck.Warnings(new Dictionary<string, double> { ["P"] = 150 })); // one phase: nothing to compare, nothing wrong
+        Assert.Empty(PhaseConsistencyCheck.Warnings(new Dictionary<string, double>()));
     }
 
     [Fact]
     public void An_enhanced_N_and_an_unenhanced_contrast_phase_are_named_in_N_A_P_D_order()
     {
-        var warnings = PhaseEnhancementCheck.Warnings(new Dictionary<string, double> { ["D"] = 40, ["N"] = 160, ["P"] = 30, ["A"] = 140 });
+        var warnings = PhaseConsistencyCheck.Warnings(new Dictionary<string, double> { ["D"] = 40, ["N"] = 160, ["P"] = 30, ["A"] = 140 });
 
         Assert.Equal(3, warnings.Count);
         Assert.Equal("phase N: the kidneys' upper quartile reads 160 HU, enhanced parenchyma (unenhanced kidney is 30-40 HU): is N a contrast phase?", warnings[0]);
         Assert.StartsWith("phase P: the kidneys' upper quartile reads 30 HU, no contrast enhancement", warnings[1]);
         Assert.StartsWith("phase D: the kidneys' upper quartile reads 40 HU", warnings[2]);
         // The threshold sits between unenhanced kidney (30-40) and the weakest contrast phase (about 110).
-        Assert.Single(PhaseEnhancementCheck.Warnings(new Dictionary<string, double> { ["N"] = PhaseEnhancementCheck.EnhancedKidneyHu }));
-        Assert.Empty(PhaseEnhancementCheck.Warnings(new Dictionary<string, double> { ["A"] = PhaseEnhancementCheck.EnhancedKidneyHu }));
+        Assert.Single(PhaseConsistencyCheck.Warnings(new Dictionary<string, double> { ["N"] = PhaseConsistencyCheck.EnhancedKidneyHu }));
+        Assert.Empty(PhaseConsistencyCheck.Warnings(new Dictionary<string, double> { ["A"] = PhaseConsistencyCheck.EnhancedKidneyHu }));
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class PhaseEnhancementCheckTests
         var noReference = new PhaseAlignment("P", AffineTransform.Identity, double.NaN, double.NaN,
             Note: "the reference phase has no kidney: phases are resampled without motion correction");
 
-        var warnings = PhaseEnhancementCheck.AlignmentWarnings([poor, good, unaligned, noReference]);
+        var warnings = PhaseConsistencyCheck.AlignmentWarnings([poor, good, unaligned, noReference]);
 
         Assert.Equal(2, warnings.Count);
         Assert.Equal("phase N has no kidney near the reference kidneys: resampled without motion correction; its lesion HU and subtype input may be off", warnings[0]);
@@ -73,13 +73,13 @@ public sealed class PhaseEnhancementCheckTests
         var (n, labels) = Kidney(35, grid);
         var (p, _) = Kidney(165, grid);
 
-        var check = PhaseEnhancementCheck.Check(Study(grid, ("N", n), ("P", p)), labels);
+        var check = PhaseConsistencyCheck.Check(Study(grid, ("N", n), ("P", p)), labels);
 
         Assert.Equal(35, check.KidneyUpperQuartileHu["N"], 3);
         Assert.Equal(165, check.KidneyUpperQuartileHu["P"], 3);
         Assert.Empty(check.Warnings);
         // Swapped: both named.
-        var swapped = PhaseEnhancementCheck.Check(Study(grid, ("N", p), ("P", n)), labels);
+        var swapped = PhaseConsistencyCheck.Check(Study(grid, ("N", p), ("P", n)), labels);
         Assert.Equal(2, swapped.Warnings.Count);
     }
 
@@ -90,7 +90,7 @@ public sealed class PhaseEnhancementCheckTests
         var (a, labels) = Kidney(140, grid);
         var cut = a.Voxels<float>();
         for (int k = 0; k < 150; k++) cut[k] = PhaseWarp.OutsideHu; // the A scan stops short: 50 kidney voxels left in view
-        var check = PhaseEnhancementCheck.Check(Study(grid, ("A", a)), labels);
+        var check = PhaseConsistencyCheck.Check(Study(grid, ("A", a)), labels);
         Assert.False(check.KidneyUpperQuartileHu.ContainsKey("A"));
         Assert.Empty(check.Warnings);
     }

@@ -4,12 +4,14 @@ using RenalGrpc.Imaging;
 namespace RenalGrpc.Engine.Analysis;
 
 /// <summary>
-/// Kidney enhancement per phase and what it says about the phases given. Renal parenchyma is
+/// Whether the phases given are the phases named and lined up: kidney enhancement per phase, and the
+/// kidneys' overlap with the reference after the registration. Renal parenchyma is
 /// 30-40 HU unenhanced and 100-200 HU in every contrast phase (corticomedullary, nephrographic,
 /// excretory; shared/DATASET.md quotes the literature's means: cortex 35 / 180 / 170 / 120).
 /// A phase labelled N that is enhanced, or a contrast phase that is not, is a scan given under
 /// the wrong phase (an export mislabelled, two selectors swapped) or a failed injection; the
-/// classifier reads enhancement between phases and would answer from it without any sign.
+/// classifier reads enhancement between phases and would answer from it without any sign. A phase
+/// whose kidneys do not land on the reference's after alignment is read at the wrong place.
 /// </summary>
 /// <param name="KidneyUpperQuartileHu">
 /// 75th percentile of the HU of the kidney voxels (label 1, lesions left out) in each phase's field of
@@ -25,7 +27,7 @@ public sealed record PhaseCheckRecord(IReadOnlyDictionary<string, double> Kidney
     public IReadOnlyDictionary<string, double> AlignmentKidneyDice { get; init; } = new Dictionary<string, double>();
 }
 
-public static class PhaseEnhancementCheck
+public static class PhaseConsistencyCheck
 {
     /// <summary>
     /// Kidney upper quartile (HU) separating unenhanced from enhanced parenchyma: midway between unenhanced
