@@ -53,9 +53,12 @@ internal static class StudyPhaseInputs
         var phases = provenance.Keys.OrderBy(p => "NAPD".IndexOf(p[0])).ToList();
         for (int b = 1; b < phases.Count; b++)
         {
-            var first = phases[0];
-            if (provenance[phases[b]].IsOtherPatientThan(provenance[first]))
-                throw new ImageFormatException($"phase {phases[b]}", $"is a DICOM series of another patient than phase {first} (PatientID differs): the phases of one study are one patient's scans");
+            for (int a = 0; a < b; a++)
+            {
+                // Every pair: a phase without a PatientID (anonymised) must not hide two others that differ.
+                if (provenance[phases[b]].IsOtherPatientThan(provenance[phases[a]]))
+                    throw new ImageFormatException($"phase {phases[b]}", $"is a DICOM series of another patient than phase {phases[a]} (PatientID differs): the phases of one study are one patient's scans");
+            }
         }
         for (int b = 1; b < phases.Count; b++)
         {
