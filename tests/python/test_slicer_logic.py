@@ -103,8 +103,9 @@ def test_logic_analyzes_shows_segments_and_updates_the_diagnosis(server_with_mod
     reports = []
     session = core.analyze(core.read_phases(nodes), nodes, progress=lambda *r: reports.append(r))
     assert session.reference_phase == "P" and session.reference_node is nodes["P"]
-    # The phantom's phases enhance as named: the check ran (both phases measured) and warns of nothing.
+    # The phantom's phases enhance as named: the check ran (both phases measured, N aligned) and warns of nothing.
     assert sorted(session.diagnosis["phaseCheck"]["kidneyUpperQuartileHu"]) == ["N", "P"]
+    assert list(session.diagnosis["phaseCheck"]["alignmentKidneyDice"]) == ["N"]
     assert session.phase_warnings == []
     assert reports[0][0] == "UPLOAD" and reports[-1][1] == pytest.approx(1.0)
     assert all(a[1] <= b[1] + 1e-9 for a, b in zip(reports, reports[1:]))

@@ -29,7 +29,7 @@ public sealed class PhaseConsistencyCheckTests
     }
 
     [Fact]
-    public void A_phase_left_unaligned_or_aligned_poorly_is_named()
+    public void A_phase_left_unaligned_is_named_and_a_low_kidney_overlap_is_only_reported()
     {
         var unaligned = new PhaseAlignment("N", AffineTransform.Identity, double.NaN, double.NaN,
             Note: "phase N has no kidney near the reference kidneys: resampled without motion correction");
@@ -41,9 +41,8 @@ public sealed class PhaseConsistencyCheckTests
 
         var warnings = PhaseConsistencyCheck.AlignmentWarnings([poor, good, unaligned, noReference]);
 
-        Assert.Equal(2, warnings.Count);
-        Assert.Equal("phase N has no kidney near the reference kidneys: resampled without motion correction; its lesion HU and subtype input may be off", warnings[0]);
-        Assert.StartsWith("phase D: after alignment its kidneys overlap the reference's poorly (Dice 0.31)", warnings[1]);
+        // A low overlap (D) also comes from stage 1 drawing a phase's kidneys differently: reported, not warned.
+        Assert.Equal(["phase N has no kidney near the reference kidneys: resampled without motion correction; its lesion HU and subtype input may be off"], warnings);
     }
 
     /// <summary>
