@@ -41,9 +41,6 @@ internal sealed class DicomFileHeader
 
     /// <summary>ImageType (0008,0008) names LOCALIZER: a scout, never a volume to analyse.</summary>
     public bool IsLocalizer { get; init; }
-
-    /// <summary>ContrastBolusAgent (0018,0010) is filled in: the scanner recorded contrast for this image.</summary>
-    public bool ContrastAgentRecorded { get; init; }
     public required int Rows { get; init; }
     public required int Columns { get; init; }
     public required int SamplesPerPixel { get; init; }

@@ -56,7 +56,6 @@ internal static class DicomHeaderScanner
             SeriesNumber = TryInt(tags, DicomTags.SeriesNumber),
             IsLocalizer = (tags.GetString(DicomTags.ImageType) ?? "").Split('\\')
                 .Any(v => v.Trim().Equals("LOCALIZER", StringComparison.OrdinalIgnoreCase)),
-            ContrastAgentRecorded = tags.GetString(DicomTags.ContrastBolusAgent) is not null,
             Rows = rows.Value,
             Columns = columns.Value,
             SamplesPerPixel = tags.GetInt(DicomTags.SamplesPerPixel) ?? 1,

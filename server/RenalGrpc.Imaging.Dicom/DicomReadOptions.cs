@@ -38,9 +38,6 @@ public sealed record DicomSeriesSummary(
     /// <summary>ImageType says LOCALIZER (a scout).</summary>
     public bool IsLocalizer { get; init; }
 
-    /// <summary>The first file records a contrast agent (ContrastBolusAgent, 0018,0010); only whether, not which.</summary>
-    public bool ContrastAgentRecorded { get; init; }
-
     /// <summary>
     /// Which exam of the folder the series belongs to: 1 for the first StudyInstanceUID met in series
     /// order, 2 for the next... (the UID itself is an identifier and is not kept in a listing).

@@ -40,7 +40,6 @@ internal sealed class DicomSeriesCatalog
             files.Count, files.Sum(f => f.NumberOfFrames), first.Rows, first.Columns)
         {
             IsLocalizer = files.All(f => f.IsLocalizer),
-            ContrastAgentRecorded = first.ContrastAgentRecorded,
         };
     }
 

@@ -9,7 +9,6 @@ internal static class DicomTags
     public static readonly Tag ImageType = new(0x0008, 0x0008);
     public static readonly Tag Modality = new(0x0008, 0x0060);
     public static readonly Tag SeriesDescription = new(0x0008, 0x103E);
-    public static readonly Tag ContrastBolusAgent = new(0x0018, 0x0010);
     public static readonly Tag SliceThickness = new(0x0018, 0x0050);
     public static readonly Tag SpacingBetweenSlices = new(0x0018, 0x0088);
     public static readonly Tag ImagerPixelSpacing = new(0x0018, 0x1164);

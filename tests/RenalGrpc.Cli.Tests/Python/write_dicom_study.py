@@ -1,13 +1,12 @@
 """Writes a phantom case as a DICOM study folder, the way a PACS export of a multi-phase CT looks.
 
 usage: write_dicom_study.py CASE_DIR OUT_DIR [--describe P=TEXT ...] [--extra P=TEXT ...]
-                            [--localizer] [--no-contrast-tags] [--same-as P=Q] [--prefix TEXT] [--patient-id ID]
+                            [--localizer] [--prefix TEXT] [--patient-id ID]
 Each imaging_P.nii.gz of CASE_DIR becomes one CT series (one file per slice, stored value HU + 1024
 with RescaleIntercept -1024) in one study, all files flat in OUT_DIR under opaque names. Series
 descriptions default to the wording scanners use ("ABD W/O CONTRAST", "ARTERIAL", ...);
 --describe replaces one, --extra adds a second series of phase P (another reconstruction of the
-same images) with that description, --localizer adds a one-slice scout series, --same-as P=Q
-writes phase P with phase Q's voxels (a mislabelled export), --prefix starts every file name and
+same images) with that description, --localizer adds a one-slice scout series, --prefix starts every file name and
 series number anew (a second exam written into the same folder), --patient-id writes another
 patient's PatientID (default PHANTOM). A JSON summary (series UID per
 phase and per extra) goes to stdout.
@@ -35,7 +34,7 @@ def pairs(values):
     return result
 
 
-def write_series(out, name_prefix, image, description, number, phase, study_uid, contrast_tags, slices=None,
+def write_series(out, name_prefix, image, description, number, phase, study_uid, slices=None,
                  patient_id="PHANTOM"):
     data = np.asarray(image.dataobj).astype(np.float32)
     affine = image.affine
@@ -60,7 +59,7 @@ def write_series(out, name_prefix, image, description, number, phase, study_uid,
         ds.StudyInstanceUID, ds.SeriesInstanceUID = study_uid, series_uid
         ds.SeriesDescription, ds.SeriesNumber, ds.InstanceNumber = description, number, n + 1
         ds.AcquisitionTime = ds.SeriesTime = ACQUISITION_TIMES.get(phase, "100000")
-        if contrast_tags and phase in "APD":
+        if phase in "APD" and slices is None:
             ds.ContrastBolusAgent = "IOHEXOL 350"
         ds.PatientName, ds.PatientID = "Phantom^Synthetic", patient_id
         position = origin + lps[:, 2] * k
@@ -83,33 +82,28 @@ def main():
     parser.add_argument("out")
     parser.add_argument("--describe", action="append")
     parser.add_argument("--extra", action="append")
-    parser.add_argument("--same-as", action="append")
     parser.add_argument("--localizer", action="store_true")
-    parser.add_argument("--no-contrast-tags", action="store_true")
     parser.add_argument("--prefix", default="IM")
     parser.add_argument("--patient-id", default="PHANTOM")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     descriptions = {**DEFAULT_DESCRIPTIONS, **pairs(args.describe)}
-    same_as = pairs(args.same_as)
     study_uid = generate_uid()
     summary = {"study": study_uid, "series": {}, "extra": {}}
     phases = [p for p in "NAPD" if os.path.exists(os.path.join(args.case, f"imaging_{p}.nii.gz"))]
     number = 2
     for phase in phases:
-        source = same_as.get(phase, phase)
-        image = nib.load(os.path.join(args.case, f"imaging_{source}.nii.gz"))
+        image = nib.load(os.path.join(args.case, f"imaging_{phase}.nii.gz"))
         summary["series"][phase] = write_series(args.out, f"{args.prefix}{number:02d}", image, descriptions[phase], number, phase,
-                                                study_uid, not args.no_contrast_tags, patient_id=args.patient_id)
+                                                study_uid, patient_id=args.patient_id)
         number += 1
     for phase, text in pairs(args.extra).items():
         image = nib.load(os.path.join(args.case, f"imaging_{phase}.nii.gz"))
-        summary["extra"][phase] = write_series(args.out, f"{args.prefix}{number:02d}", image, text, number, phase, study_uid,
-                                               not args.no_contrast_tags)
+        summary["extra"][phase] = write_series(args.out, f"{args.prefix}{number:02d}", image, text, number, phase, study_uid)
         number += 1
     if args.localizer:
         image = nib.load(os.path.join(args.case, f"imaging_{phases[0]}.nii.gz"))
-        summary["localizer"] = write_series(args.out, f"{args.prefix}01", image, "SCOUT", 1, "N", study_uid, False, slices=[0])
+        summary["localizer"] = write_series(args.out, f"{args.prefix}01", image, "SCOUT", 1, "N", study_uid, slices=[0])
     print(json.dumps(summary))
 
 
