@@ -46,17 +46,22 @@ internal static class DiagnosisTable
         PrintPhaseCheck(d.PhaseCheck, o);
     }
 
-    /// <summary>The kidneys' upper-quartile HU per phase, then a warning line for each phase that does not enhance as named.</summary>
+    /// <summary>
+    /// The kidneys' HU per phase (median / upper quartile / share at 300 HU or more: the figures the phase rules read),
+    /// the kidney overlap after alignment, then a warning line for each phase that does not enhance as named.
+    /// </summary>
     private static void PrintPhaseCheck(Proto.PhaseCheck? check, TextWriter o)
     {
         if (check is null || check.KidneyUpperQuartileHu.Count == 0) return;
         var inv = CultureInfo.InvariantCulture;
-        var quartiles = "NAPD".Select(c => c.ToString()).Where(check.KidneyUpperQuartileHu.ContainsKey)
-            .Select(p => string.Format(inv, "{0} {1:F0}", p, check.KidneyUpperQuartileHu[p]));
-        var aligned = "NAPD".Select(c => c.ToString()).Where(check.AlignmentKidneyDice.ContainsKey)
+        var phases = "NAPD".Select(c => c.ToString()).ToList();
+        var enhancement = phases.Where(check.KidneyUpperQuartileHu.ContainsKey).Select(p => string.Format(inv, "{0} {1} / {2:F0} / {3}", p,
+            check.KidneyMedianHu.TryGetValue(p, out double median) ? median.ToString("F0", inv) : "-", check.KidneyUpperQuartileHu[p],
+            check.KidneyDenseContrastPercent.TryGetValue(p, out double dense) ? dense.ToString("F1", inv) + "%" : "-"));
+        o.WriteLine($"kidney HU per phase (median / upper quartile / voxels at 300 HU or more): {string.Join(", ", enhancement)}");
+        var aligned = phases.Where(check.AlignmentKidneyDice.ContainsKey)
             .Select(p => string.Format(inv, "{0} {1:F2}", p, check.AlignmentKidneyDice[p])).ToList();
-        o.WriteLine($"kidney enhancement (upper quartile HU): {string.Join(", ", quartiles)}" +
-            (aligned.Count == 0 ? "" : $"; kidney overlap after alignment (Dice): {string.Join(", ", aligned)}"));
+        if (aligned.Count > 0) o.WriteLine($"kidney overlap after alignment (Dice): {string.Join(", ", aligned)}");
         foreach (var warning in check.Warnings) o.WriteLine($"WARNING {warning}");
     }
 

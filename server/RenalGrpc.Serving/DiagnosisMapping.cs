@@ -103,6 +103,9 @@ public static class DiagnosisMapping
         KidneyUpperQuartileHu = { record.KidneyUpperQuartileHu.ToDictionary(p => p.Key, p => p.Value) },
         Warnings = { record.Warnings },
         AlignmentKidneyDice = { record.AlignmentKidneyDice.ToDictionary(p => p.Key, p => p.Value) },
+        KidneyMedianHu = { record.KidneyMedianHu.ToDictionary(p => p.Key, p => p.Value) },
+        KidneyDenseContrastPercent = { record.KidneyDenseContrastPercent.ToDictionary(p => p.Key, p => p.Value) },
+        LooksLike = { record.LooksLike.ToDictionary(p => p.Key, p => p.Value) },
     };
 
     public static V1.RoiRefinement MapToRefinement(RefinementRecord record) => new()

@@ -125,7 +125,15 @@ public sealed class DefaultModelTests : IDisposable
         Assert.Equal(["A", "D", "N", "P"], kidneyHu.Keys.Order(StringComparer.Ordinal));
         Assert.True(kidneyHu["N"] < 50 && new[] { "A", "P", "D" }.All(p => kidneyHu[p] > 90), string.Join(", ", kidneyHu));
         Assert.Empty(check.GetProperty("warnings").EnumerateArray());
-        Assert.Contains("kidney enhancement (upper quartile HU): N ", run.Stdout);
+        Assert.Empty(check.GetProperty("looksLike").EnumerateObject()); // nothing to rename
+        // ... and in the order the phase rules read: A's median below P's (dark medulla), D's upper quartile below
+        // A's and P's (fading parenchyma), excreted contrast in D only.
+        double Figure(string map, string phase) => check.GetProperty(map).GetProperty(phase).GetDouble();
+        Assert.True(Figure("kidneyMedianHu", "A") < Figure("kidneyMedianHu", "P"));
+        Assert.True(Figure("kidneyUpperQuartileHu", "D") < Math.Min(kidneyHu["A"], kidneyHu["P"]));
+        Assert.True(Figure("kidneyDenseContrastPercent", "D") > 0, check.GetProperty("kidneyDenseContrastPercent").ToString());
+        Assert.False(check.GetProperty("kidneyDenseContrastPercent").TryGetProperty("A", out var denseA) && denseA.GetDouble() > 0);
+        Assert.Contains("kidney HU per phase (median / upper quartile / voxels at 300 HU or more): N ", run.Stdout);
         // Every moving phase aligned: its kidneys land on the reference's (phantoms measured 0.81-0.95).
         var overlap = check.GetProperty("alignmentKidneyDice").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
         Assert.Equal(["A", "D", "N"], overlap.Keys.Order(StringComparer.Ordinal));
@@ -140,10 +148,11 @@ public sealed class DefaultModelTests : IDisposable
         Assert.True(mostLikely == trueSubtype, $"verdict {mostLikely} (p {probabilities[mostLikely]:F2}), truth {trueSubtype}");
     }
 
-    // Selectors swapped (the unenhanced scan given as A and the arterial one as N): the analysis runs, and
-    // the report and the table say which phases do not enhance as named.
+    // Selectors swapped (the unenhanced scan given as A and the arterial one as N, the excretory as P and the
+    // nephrographic as D): the analysis runs, and the report and the table say which phases do not enhance as
+    // named and how the scans read consistently.
     [Fact]
-    public async Task Analyze_with_N_and_A_swapped_warns_about_both()
+    public async Task Analyze_with_phases_swapped_warns_and_names_the_swap()
     {
         var study = await GenerateStudy(2027);
         await using var host = await StartServer();
@@ -151,16 +160,22 @@ public sealed class DefaultModelTests : IDisposable
         string Image(string phase) => Path.Combine(study, $"imaging_{phase}.nii.gz");
 
         var run = await CliRun.Of("analyze", "--server", host.Address, "--phase", $"N={Image("A")}", "--phase", $"A={Image("N")}",
-            "--phase", $"P={Image("P")}", "--out-report", report);
+            "--phase", $"P={Image("D")}", "--phase", $"D={Image("P")}", "--out-report", report);
 
         Assert.True(run.ExitCode == 0, run.Stderr);
         using var json = JsonDocument.Parse(File.ReadAllText(report));
-        var warnings = json.RootElement.GetProperty("phaseCheck").GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToList();
-        Assert.Equal(2, warnings.Count);
+        var check = json.RootElement.GetProperty("phaseCheck");
+        var warnings = check.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToList();
         Assert.StartsWith("phase N: the kidneys' upper quartile reads", warnings[0]);
         Assert.Contains("is N a contrast phase?", warnings[0]);
         Assert.StartsWith("phase A: the kidneys' upper quartile reads", warnings[1]);
+        Assert.Contains(warnings, w => w.StartsWith("phase D: the kidneys' upper quartile reads", StringComparison.Ordinal) && w.EndsWith("Are P and D swapped?", StringComparison.Ordinal));
+        Assert.Equal("the phases read consistently if renamed: the scan given as N looks like A, the one given as A like N, the one given as P like D, the one given as D like P",
+            warnings.Single(w => w.StartsWith("the phases read consistently", StringComparison.Ordinal)));
+        var looksLike = check.GetProperty("looksLike").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString());
+        Assert.Equal(new Dictionary<string, string?> { ["A"] = "N", ["D"] = "P", ["N"] = "A", ["P"] = "D" }, looksLike);
         Assert.Contains("WARNING phase A:", run.Stdout);
+        Assert.Contains("WARNING the phases read consistently if renamed", run.Stdout);
     }
 
     // The shipped kidney-ROI network was trained with phase dropout (maxMissingPhases 2 in MODEL.md):

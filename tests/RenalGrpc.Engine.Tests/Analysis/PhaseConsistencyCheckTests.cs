@@ -7,28 +7,6 @@ namespace RenalGrpc.Engine.Tests.Analysis;
 public sealed class PhaseConsistencyCheckTests
 {
     [Fact]
-    public void Phases_that_enhance_as_named_give_no_warning()
-    {
-        Assert.Empty(PhaseConsistencyCheck.Warnings(new Dictionary<string, double> { ["N"] = 35, ["A"] = 130, ["P"] = 160, ["D"] = 110 }));
-        Assert.Empty(PhaseConsistencyCheck.Warnings(new Dictionary<string, double> { ["P"] = 150 })); // one phase: nothing to compare, nothing wrong
-        Assert.Empty(PhaseConsistencyCheck.Warnings(new Dictionary<string, double>()));
-    }
-
-    [Fact]
-    public void An_enhanced_N_and_an_unenhanced_contrast_phase_are_named_in_N_A_P_D_order()
-    {
-        var warnings = PhaseConsistencyCheck.Warnings(new Dictionary<string, double> { ["D"] = 40, ["N"] = 160, ["P"] = 30, ["A"] = 140 });
-
-        Assert.Equal(3, warnings.Count);
-        Assert.Equal("phase N: the kidneys' upper quartile reads 160 HU, enhanced parenchyma (unenhanced kidney is 30-40 HU): is N a contrast phase?", warnings[0]);
-        Assert.StartsWith("phase P: the kidneys' upper quartile reads 30 HU, no contrast enhancement", warnings[1]);
-        Assert.StartsWith("phase D: the kidneys' upper quartile reads 40 HU", warnings[2]);
-        // The threshold sits between unenhanced kidney (30-40) and the weakest contrast phase (about 110).
-        Assert.Single(PhaseConsistencyCheck.Warnings(new Dictionary<string, double> { ["N"] = PhaseConsistencyCheck.EnhancedKidneyHu }));
-        Assert.Empty(PhaseConsistencyCheck.Warnings(new Dictionary<string, double> { ["A"] = PhaseConsistencyCheck.EnhancedKidneyHu }));
-    }
-
-    [Fact]
     public void A_phase_left_unaligned_is_named_and_a_low_kidney_overlap_is_only_reported()
     {
         var unaligned = new PhaseAlignment("N", AffineTransform.Identity, double.NaN, double.NaN,
@@ -76,10 +54,15 @@ public sealed class PhaseConsistencyCheckTests
 
         Assert.Equal(35, check.KidneyUpperQuartileHu["N"], 3);
         Assert.Equal(165, check.KidneyUpperQuartileHu["P"], 3);
+        Assert.Equal(35, check.KidneyMedianHu["N"], 3);
+        Assert.Equal(0, check.KidneyDenseContrastPercent["P"]); // the 400 HU tumor is not kidney
         Assert.Empty(check.Warnings);
+        Assert.Empty(check.LooksLike);
         // Swapped: both named.
         var swapped = PhaseConsistencyCheck.Check(Study(grid, ("N", p), ("P", n)), labels);
-        Assert.Equal(2, swapped.Warnings.Count);
+        Assert.Equal(3, swapped.Warnings.Count);
+        Assert.Equal("the phases read consistently if renamed: the scan given as N looks like P, the one given as P like N", swapped.Warnings[2]);
+        Assert.Equal(new Dictionary<string, string> { ["N"] = "P", ["P"] = "N" }, swapped.LooksLike);
     }
 
     [Fact]
@@ -92,5 +75,27 @@ public sealed class PhaseConsistencyCheckTests
         var check = PhaseConsistencyCheck.Check(Study(grid, ("A", a)), labels);
         Assert.False(check.KidneyUpperQuartileHu.ContainsKey("A"));
         Assert.Empty(check.Warnings);
+    }
+
+    [Fact]
+    public void Excreted_contrast_is_measured_as_the_share_of_kidney_voxels_at_300_hu_or_more()
+    {
+        var grid = Geometry.Axial(new GridSize(10, 10, 4), new Vec3(2.5, 2.5, 5), Vec3.Zero);
+        var (d, labels) = Kidney(110, grid);
+        var (a, _) = Kidney(140, grid);
+        var voxels = d.Voxels<float>();
+        for (int n = 1; n < 200; n += 20) voxels[n] = 600; // 10 of 200 kidney voxels: contrast in the collecting system
+        voxels[2] = (float)PhaseEnhancementRules.DenseContrastHu; // the bound counts
+
+        var check = PhaseConsistencyCheck.Check(Study(grid, ("A", a), ("D", d)), labels);
+
+        Assert.Equal(5.5, check.KidneyDenseContrastPercent["D"], 6);
+        Assert.Equal(0, check.KidneyDenseContrastPercent["A"]);
+        Assert.Empty(check.Warnings);
+        // Given the other way round: the "A" holds the excreted contrast and the "D" is the brighter parenchyma.
+        var swapped = PhaseConsistencyCheck.Check(Study(grid, ("A", d), ("D", a)), labels);
+        Assert.Equal(new Dictionary<string, string> { ["A"] = "D", ["D"] = "A" }, swapped.LooksLike);
+        Assert.Equal(3, swapped.Warnings.Count);
+        Assert.StartsWith("phase A: 5.5% of the kidney voxels read 300 HU or more, excreted contrast, against 0.0% in D", swapped.Warnings[0]);
     }
 }

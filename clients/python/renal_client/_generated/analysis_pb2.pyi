@@ -158,8 +158,22 @@ class LesionHint(_message.Message):
     def __init__(self, point_lps: _Optional[_Union[_types_pb2.Vector3, _Mapping]] = ..., action: _Optional[_Union[LesionHint.Action, str]] = ...) -> None: ...
 
 class PhaseCheck(_message.Message):
-    __slots__ = ["alignment_kidney_dice", "kidney_upper_quartile_hu", "warnings"]
+    __slots__ = ["alignment_kidney_dice", "kidney_dense_contrast_percent", "kidney_median_hu", "kidney_upper_quartile_hu", "looks_like", "warnings"]
     class AlignmentKidneyDiceEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    class KidneyDenseContrastPercentEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    class KidneyMedianHuEntry(_message.Message):
         __slots__ = ["key", "value"]
         KEY_FIELD_NUMBER: _ClassVar[int]
         VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -173,13 +187,26 @@ class PhaseCheck(_message.Message):
         key: str
         value: float
         def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    class LooksLikeEntry(_message.Message):
+        __slots__ = ["key", "value"]
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ALIGNMENT_KIDNEY_DICE_FIELD_NUMBER: _ClassVar[int]
+    KIDNEY_DENSE_CONTRAST_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    KIDNEY_MEDIAN_HU_FIELD_NUMBER: _ClassVar[int]
     KIDNEY_UPPER_QUARTILE_HU_FIELD_NUMBER: _ClassVar[int]
+    LOOKS_LIKE_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
     alignment_kidney_dice: _containers.ScalarMap[str, float]
+    kidney_dense_contrast_percent: _containers.ScalarMap[str, float]
+    kidney_median_hu: _containers.ScalarMap[str, float]
     kidney_upper_quartile_hu: _containers.ScalarMap[str, float]
+    looks_like: _containers.ScalarMap[str, str]
     warnings: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, kidney_upper_quartile_hu: _Optional[_Mapping[str, float]] = ..., warnings: _Optional[_Iterable[str]] = ..., alignment_kidney_dice: _Optional[_Mapping[str, float]] = ...) -> None: ...
+    def __init__(self, kidney_upper_quartile_hu: _Optional[_Mapping[str, float]] = ..., warnings: _Optional[_Iterable[str]] = ..., alignment_kidney_dice: _Optional[_Mapping[str, float]] = ..., kidney_median_hu: _Optional[_Mapping[str, float]] = ..., kidney_dense_contrast_percent: _Optional[_Mapping[str, float]] = ..., looks_like: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Progress(_message.Message):
     __slots__ = ["fraction", "message", "phase", "queue_position", "stage"]
