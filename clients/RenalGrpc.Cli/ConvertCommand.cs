@@ -6,10 +6,11 @@ internal sealed class ConvertCommand : ICliCommand
     public string Name => "convert";
     public string Summary => "convert between NIfTI, NRRD and Slicer .seg.nrrd (DICOM as input), keeping geometry";
     public string Usage => """
-        usage: renal convert IN OUT [--series UID] [--first-volume]
+        usage: renal convert IN OUT [--series S] [--first-volume]
           IN              .nii, .nii.gz, .nrrd, .nhdr, .seg.nrrd, a DICOM file or a DICOM folder
           OUT             .nii, .nii.gz, .nrrd, .nhdr or .seg.nrrd (label maps with values 0..3: KiTS23 segment names)
-          --series UID    with a DICOM folder: the series to read (default: the largest CT series)
+          --series S      with a DICOM folder: the series to read, by SeriesNumber or SeriesInstanceUID
+                          (needed when the folder holds several volume series; scouts do not count)
           --first-volume  read the first volume of a 4-D NIfTI file
         """;
     public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "--first-volume" };

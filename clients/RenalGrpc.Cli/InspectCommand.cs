@@ -5,16 +5,17 @@ using RenalGrpc.Imaging.Dicom;
 
 namespace RenalGrpc.Cli;
 
-/// <summary>`renal inspect PATH [--json] [--series UID] [--list-series]`: geometry, type, intensity range.</summary>
+/// <summary>`renal inspect PATH [--json] [--series S] [--list-series]`: geometry, type, intensity range.</summary>
 internal sealed class InspectCommand : ICliCommand
 {
     public string Name => "inspect";
     public string Summary => "show a volume's geometry, voxel type, orientation and intensity range";
     public string Usage => """
-        usage: renal inspect PATH [--json] [--series UID] [--list-series] [--first-volume]
+        usage: renal inspect PATH [--json] [--series S] [--list-series] [--first-volume]
           PATH            .nii, .nii.gz, .nrrd, .nhdr, .seg.nrrd, a DICOM file or a DICOM folder
           --json          machine-readable output
-          --series UID    with a DICOM folder: the series to read (default: the largest CT series)
+          --series S      with a DICOM folder: the series to read, by SeriesNumber or SeriesInstanceUID
+                          (needed when the folder holds several volume series; scouts do not count)
           --list-series   with a DICOM folder: list its series instead (and the phase --dicom-study reads each as)
           --first-volume  read the first volume of a 4-D NIfTI file
         """;

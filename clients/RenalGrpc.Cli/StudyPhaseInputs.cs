@@ -100,22 +100,9 @@ internal static class StudyPhaseInputs
             var file = DicomSeriesReader.ReadSeries(source.Path);
             return (file.Volume, file.Provenance);
         }
-        var uid = source.Series is null ? null : SeriesUid(source.Path, source.Series);
+        var uid = source.Series is null ? null : VolumeFiles.DicomSeriesUid(source.Path, source.Series);
         var series = DicomSeriesReader.ReadSeries(source.Path, new DicomReadOptions { SeriesInstanceUid = uid, RefuseSeveralVolumeSeries = true });
         return (series.Volume, series.Provenance);
-    }
-
-    /// <summary>A SeriesNumber (digits only) or a SeriesInstanceUID (digits and dots) of a series in the folder.</summary>
-    private static string SeriesUid(string folder, string series)
-    {
-        if (!series.All(char.IsAsciiDigit)) return series; // a UID; the reader names the series it has if it is not there
-        var numbered = DicomSeriesReader.ListSeries(folder).Where(s => s.SeriesNumber?.ToString(System.Globalization.CultureInfo.InvariantCulture) == series).ToList();
-        return numbered switch
-        {
-            [var one] => one.SeriesInstanceUid,
-            [] => throw new ImageFormatException(folder, $"no series with SeriesNumber {series}; found: {Listing(DicomSeriesReader.ListSeries(folder))}"),
-            _ => throw new ImageFormatException(folder, $"{numbered.Count} series have SeriesNumber {series}; name one by SeriesInstanceUID: {Listing(numbered)}"),
-        };
     }
 
     private static IReadOnlyList<Source> FromStudy(string folder, IReadOnlyList<Source> explicitSources, TextWriter stdout)
@@ -172,5 +159,5 @@ internal static class StudyPhaseInputs
         }
     }
 
-    private static string Listing(IReadOnlyList<DicomSeriesSummary> series) => string.Join("; ", series.Select(s => s.ToString()));
+    private static string Listing(IReadOnlyList<DicomSeriesSummary> series) => VolumeFiles.Listing(series);
 }

@@ -204,6 +204,34 @@ public sealed class DicomStudyInputTests(DicomStudyFixture study) : IClassFixtur
         Assert.Contains("#1 'SCOUT' 64x64x1 (1 files) localizer" + Environment.NewLine, run.Stdout);
     }
 
+    // Until session 21 inspect and convert read "the largest CT series" of a folder: one of four same-sized phases,
+    // converted without a word about which.
+    [Fact]
+    public async Task Inspect_and_convert_of_a_study_folder_need_the_series_named()
+    {
+        using var scratch = new ScratchFolder();
+        var output = scratch.File("a.nii.gz");
+        foreach (var args in new[] { new[] { "inspect", study.Plain.Folder }, ["convert", study.Plain.Folder, output] })
+        {
+            var refused = await CliRun.Of(args);
+            Assert.Equal(ExitCodes.BadInput, refused.ExitCode);
+            Assert.Contains("the folder holds 4 CT series that could be the volume; choose one with --series (SeriesNumber or SeriesInstanceUID)", refused.Stderr);
+            Assert.Contains("#3 'ARTERIAL 2.5mm' 64x64x24", refused.Stderr);
+            Assert.DoesNotContain("SCOUT", refused.Stderr); // a localizer is never the volume
+        }
+        Assert.False(File.Exists(output));
+
+        var byNumber = await CliRun.Of("convert", study.Plain.Folder, output, "--series", "3");
+        Assert.True(byNumber.ExitCode == 0, byNumber.Stderr);
+        AssertIsPhase("A", VolumeFiles.Read(output));
+        var uid = study.Plain.Summary.GetProperty("series").GetProperty("D").GetString()!;
+        var byUid = await CliRun.Of("inspect", study.Plain.Folder, "--series", uid, "--json");
+        Assert.True(byUid.ExitCode == 0, byUid.Stderr);
+        var unknown = await CliRun.Of("inspect", study.Plain.Folder, "--series", "9");
+        Assert.Equal(ExitCodes.BadInput, unknown.ExitCode);
+        Assert.Contains("no series with SeriesNumber 9; found: ", unknown.Stderr);
+    }
+
     [Fact]
     public async Task Preview_chooses_series_by_the_same_rules()
     {
