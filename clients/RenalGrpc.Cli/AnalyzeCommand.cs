@@ -62,12 +62,13 @@ internal sealed class AnalyzeCommand(IAnalyzerLoader localLoader) : ICliCommand
         }
         args.EnsureAllConsumed(maxPositionals: 0);
 
-        var volumes = StudyPhaseInputs.Read(phaseValues, dicomStudy, stdout);
+        var (volumes, sources) = StudyPhaseInputs.ReadWithSources(phaseValues, dicomStudy, stdout);
         if (referencePhase is not null && !volumes.ContainsKey(referencePhase))
             throw new CliUsageException($"--reference-phase {referencePhase}: the study has no phase {referencePhase}");
         options = options with { ReferencePhase = referencePhase };
 
-        if (server is null) return RunLocal(volumes, options, model, outSeg, outReport, stdout, stderr, cancellationToken);
+        var outputs = new Outputs(outSeg, outReport, sources);
+        if (server is null) return RunLocal(volumes, options, model, outputs, stdout, stderr, cancellationToken);
 
         return await ServerConnection.RunAsync(Name, server, stderr, async client =>
         {
@@ -76,11 +77,14 @@ internal sealed class AnalyzeCommand(IAnalyzerLoader localLoader) : ICliCommand
             var result = await client.AnalyzeAsync(upload.StudyId, options, line, cancellationToken);
             line?.Finish();
             stdout.WriteLine($"study {upload.StudyId}");
-            return Finish(result.Diagnosis, result.Labels, outSeg, outReport, stdout);
+            return Finish(result.Diagnosis, result.Labels, outputs, stdout);
         });
     }
 
-    private int RunLocal(IReadOnlyDictionary<string, Volume> volumes, Client.AnalyzeOptions options, string? model, string? outSeg, string? outReport,
+    /// <summary>Where the results go, and where the phases came from (for the rerun line of a phase swap).</summary>
+    private sealed record Outputs(string? Segmentation, string? Report, IReadOnlyList<StudyPhaseInputs.Source> Sources);
+
+    private int RunLocal(IReadOnlyDictionary<string, Volume> volumes, Client.AnalyzeOptions options, string? model, Outputs outputs,
         TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         LoadedAnalyzer loaded;
@@ -113,13 +117,16 @@ internal sealed class AnalyzeCommand(IAnalyzerLoader localLoader) : ICliCommand
             line?.Finish();
             var diagnosis = DiagnosisMapping.MapToDiagnosis(analysis.Diagnosis, studyId: "", revision: 1, loaded.Analyzer.ModelVersion, analysis.Timings,
                 analysis.Refinement, analysis.PhaseCheck);
-            return Finish(diagnosis, analysis.Labels, outSeg, outReport, stdout);
+            return Finish(diagnosis, analysis.Labels, outputs, stdout);
         }
     }
 
-    private static int Finish(Proto.Diagnosis diagnosis, Volume labels, string? outSeg, string? outReport, TextWriter stdout)
+    private static int Finish(Proto.Diagnosis diagnosis, Volume labels, Outputs outputs, TextWriter stdout)
     {
+        var (outSeg, outReport) = (outputs.Segmentation, outputs.Report);
         DiagnosisTable.Print(diagnosis, stdout);
+        if (diagnosis.PhaseCheck?.LooksLike.Count > 0)
+            stdout.WriteLine($"to analyse the scans as the phase check reads them: {StudyPhaseInputs.RenamedArguments(diagnosis.PhaseCheck.LooksLike, outputs.Sources)}");
         if (outSeg is not null)
         {
             VolumeFiles.Write(labels, outSeg);

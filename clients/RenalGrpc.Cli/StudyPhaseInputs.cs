@@ -27,7 +27,11 @@ internal static class StudyPhaseInputs
     public sealed record Source(string Phase, string Path, string? Series, string? Why);
 
     /// <summary>Reads the phases the arguments name; what --dicom-study chose is written to <paramref name="stdout"/>.</summary>
-    public static Dictionary<string, Volume> Read(IReadOnlyList<string> phaseValues, string? dicomStudy, TextWriter stdout)
+    public static Dictionary<string, Volume> Read(IReadOnlyList<string> phaseValues, string? dicomStudy, TextWriter stdout) =>
+        ReadWithSources(phaseValues, dicomStudy, stdout).Volumes;
+
+    /// <summary>As <see cref="Read"/>, with where each phase came from (for <see cref="RenamedArguments"/>).</summary>
+    public static (Dictionary<string, Volume> Volumes, IReadOnlyList<Source> Sources) ReadWithSources(IReadOnlyList<string> phaseValues, string? dicomStudy, TextWriter stdout)
     {
         var sources = Resolve(phaseValues, dicomStudy, stdout);
         var volumes = new Dictionary<string, Volume>(StringComparer.Ordinal);
@@ -40,7 +44,20 @@ internal static class StudyPhaseInputs
         }
         RefuseIdenticalPhases(volumes);
         CompareProvenance(provenance, stdout);
-        return volumes;
+        return (volumes, sources);
+    }
+
+    /// <summary>
+    /// The --phase arguments that give every scan the phase it looks like (the phase check's looks_like: name given ->
+    /// phase the scan looks like), so a swap the check names is one copy and paste away from a rerun.
+    /// </summary>
+    public static string RenamedArguments(IReadOnlyDictionary<string, string> looksLike, IReadOnlyList<Source> sources)
+    {
+        static string Quoted(string text) => text.Any(char.IsWhiteSpace) || text.Contains('\'') ? $"'{text.Replace("'", "'\\''", StringComparison.Ordinal)}'" : text;
+        var renamed = sources.Select(s => (Phase: looksLike.TryGetValue(s.Phase, out var looks) ? looks : s.Phase, s))
+            .OrderBy(r => "NAPD".IndexOf(r.Phase[0]))
+            .Select(r => $"--phase {Quoted($"{r.Phase}={r.s.Path}{(r.s.Series is null ? "" : "#" + r.s.Series)}")}");
+        return string.Join(" ", renamed);
     }
 
     /// <summary>

@@ -176,6 +176,9 @@ public sealed class DefaultModelTests : IDisposable
         Assert.Equal(new Dictionary<string, string?> { ["A"] = "N", ["D"] = "P", ["N"] = "A", ["P"] = "D" }, looksLike);
         Assert.Contains("WARNING phase A:", run.Stdout);
         Assert.Contains("WARNING the phases read consistently if renamed", run.Stdout);
+        // ... and the rerun that gives every scan the phase it looks like is the one the files are named for.
+        Assert.Contains("to analyse the scans as the phase check reads them: " +
+            $"--phase N={Image("N")} --phase A={Image("A")} --phase P={Image("P")} --phase D={Image("D")}", run.Stdout);
     }
 
     // The shipped kidney-ROI network was trained with phase dropout (maxMissingPhases 2 in MODEL.md):
