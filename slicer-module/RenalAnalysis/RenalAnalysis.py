@@ -5,8 +5,6 @@ in renal_client (clients/python). Network work runs on a threading.Thread; a QTi
 thread, so Slicer stays responsive and MRML is only touched on the GUI thread.
 """
 import os
-import queue
-import threading
 
 import qt
 import slicer
@@ -16,6 +14,7 @@ from slicer.ScriptedLoadableModule import (ScriptedLoadableModule, ScriptedLoada
                                            ScriptedLoadableModuleTest, ScriptedLoadableModuleWidget)
 from slicer.util import VTKObservationMixin
 
+from RenalAnalysisLib.background_job import BackgroundJob
 from RenalAnalysisLib.client_path import REQUIREMENTS, add_client_to_path, missing_requirements
 
 DEFAULT_URL = "http://127.0.0.1:50051"
@@ -87,31 +86,6 @@ class RenalAnalysisLogic(ScriptedLoadableModuleLogic):
             self._core.close()
 
 
-class BackgroundJob:
-    """Work on a thread; progress messages through a queue; the widget's QTimer collects both."""
-
-    def __init__(self, work):
-        self.cancel_event = threading.Event()
-        self.messages = queue.Queue()
-        self.result = None
-        self.error = None
-        self._thread = threading.Thread(target=self._run, args=(work,), name="RenalAnalysis", daemon=True)
-        self._thread.start()
-
-    def _run(self, work):
-        try:
-            self.result = work(self)
-        except Exception as error:  # noqa: BLE001 - shown to the user by the GUI thread
-            self.error = error
-
-    def report(self, stage, fraction, text):
-        self.messages.put((fraction, text))
-
-    @property
-    def finished(self):
-        return not self._thread.is_alive()
-
-
 class RenalAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
     def __init__(self, parent=None):
         ScriptedLoadableModuleWidget.__init__(self, parent)
@@ -139,6 +113,7 @@ class RenalAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.applyButton.connect("clicked(bool)", self.onApply)
         self.ui.updateDiagnosisButton.connect("clicked(bool)", self.onUpdateDiagnosis)
         self.ui.fillPhasesButton.connect("clicked(bool)", self.onFillPhases)
+        self.ui.usePhasesAsTheyLookButton.connect("clicked(bool)", self.onUsePhasesAsTheyLook)
         for phase in "NAPD":
             getattr(self.ui, f"phase{phase}Selector").connect("currentNodeChanged(vtkMRMLNode*)", self._update_buttons)
         self.logic = RenalAnalysisLogic()
@@ -192,6 +167,8 @@ class RenalAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
         self.ui.applyButton.text = "Cancel" if busy else "Analyze"
         self.ui.applyButton.enabled = busy or bool(self._selected_nodes())
         self.ui.updateDiagnosisButton.enabled = not busy and self.session is not None
+        looks_like = self.session.diagnosis.get("phaseCheck", {}).get("looksLike") if self.session else None
+        self.ui.usePhasesAsTheyLookButton.enabled = not busy and bool(looks_like)
         self.ui.testConnectionButton.enabled = not busy
 
     def _remember_url(self, url):
@@ -289,6 +266,20 @@ class RenalAnalysisWidget(ScriptedLoadableModuleWidget, VTKObservationMixin):
             getattr(self.ui, f"phase{phase}Selector").setCurrentNode(node)
         filled = ", ".join(f"{p} = '{n.GetName()}'" for p, n in chosen.items()) or "no phase"
         self.ui.statusLabel.text = f"Filled from names: {filled}" + "".join(f"\n{note}" for note in notes)
+        self._update_buttons()
+
+    def onUsePhasesAsTheyLook(self):
+        """Moves each analysed volume to the phase the phase check says it looks like; the user presses Analyze."""
+        from RenalAnalysisLib.logic import phases_as_they_look
+        try:
+            renamed = phases_as_they_look(self.session.phase_nodes, self.session.diagnosis)
+        except ValueError as error:
+            self._show_error(error)
+            return
+        for phase in "NAPD":
+            getattr(self.ui, f"phase{phase}Selector").setCurrentNode(renamed.get(phase))
+        chosen = ", ".join(f"{p} = '{n.GetName()}'" for p, n in renamed.items())
+        self.ui.statusLabel.text = f"Phases as the check reads them: {chosen}. Press Analyze to run them so."
         self._update_buttons()
 
     def onUpdateDiagnosis(self):

@@ -11,7 +11,7 @@ from renal_client import RenalError, ijk_to_ras_matrix
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "slicer-module" / "RenalAnalysis"))
 from RenalAnalysisLib.logic import (RenalAnalysisCore, lesion_rows, overall_fraction, phase_warnings,  # noqa: E402
-                                    segment_specs, verdict_text,
+                                    phases_as_they_look, segment_specs, verdict_text,
                                     wire_volume)
 
 
@@ -95,6 +95,30 @@ def test_progress_and_rows_are_plain_data():
     assert verdict_text(checked, phase_warnings(checked)) == "left renal mass 4.0 cm\nWarning: phase N: enhanced"
 
 
+def test_phases_as_they_look_moves_each_volume_to_the_phase_the_check_names():
+    nodes = {"N": "n", "A": "scan given as A", "P": "scan given as P", "D": "d"}
+    diagnosis = {"phaseCheck": {"warnings": ["..."], "looksLike": {"A": "P", "P": "A"}}}
+    assert phases_as_they_look(nodes, diagnosis) == {"N": "n", "A": "scan given as P", "P": "scan given as A", "D": "d"}
+    assert list(phases_as_they_look(nodes, diagnosis)) == ["N", "A", "P", "D"]
+    assert phases_as_they_look(nodes, {}) == nodes  # an edit's diagnosis has no phase check
+    with pytest.raises(ValueError, match="does not fit the phases"):
+        phases_as_they_look({"N": "n", "P": "p"}, {"phaseCheck": {"looksLike": {"N": "A"}}})
+
+
+def test_logic_reports_swapped_phases_and_how_they_read(server_with_model):
+    phases, _ = phantom.make_study()
+    nodes = scene_nodes({"N": phases["P"], "P": phases["N"]})  # selectors swapped
+    core = RenalAnalysisCore(FakeAdapter())
+    core.connect(server_with_model.url, timeout=60)
+    session = core.analyze(core.read_phases(nodes), nodes)
+    assert session.diagnosis["phaseCheck"]["looksLike"] == {"N": "P", "P": "N"}, session.phase_warnings
+    assert any(w.startswith("phase N: the kidneys' upper quartile reads") for w in session.phase_warnings)
+    assert session.phase_warnings[-1] == ("the phases read consistently if renamed: "
+                                          "the scan given as N looks like P, the one given as P like N")
+    assert phases_as_they_look(session.phase_nodes, session.diagnosis) == {"N": nodes["P"], "P": nodes["N"]}
+    core.close()
+
+
 def test_logic_analyzes_shows_segments_and_updates_the_diagnosis(server_with_model):
     phases, _ = phantom.make_study()
     nodes = scene_nodes({"N": phases["N"], "P": phases["P"]})
@@ -107,6 +131,7 @@ def test_logic_analyzes_shows_segments_and_updates_the_diagnosis(server_with_mod
     assert sorted(session.diagnosis["phaseCheck"]["kidneyUpperQuartileHu"]) == ["N", "P"]
     assert list(session.diagnosis["phaseCheck"]["alignmentKidneyDice"]) == ["N"]
     assert session.phase_warnings == []
+    assert session.phase_nodes == nodes and phases_as_they_look(session.phase_nodes, session.diagnosis) == nodes
     assert reports[0][0] == "UPLOAD" and reports[-1][1] == pytest.approx(1.0)
     assert all(a[1] <= b[1] + 1e-9 for a, b in zip(reports, reports[1:]))
     segmentation = core.show_result(session, "phantom renal segmentation")

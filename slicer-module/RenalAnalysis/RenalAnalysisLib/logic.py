@@ -63,6 +63,8 @@ class Session:
     segments: List[SegmentSpec] = field(default_factory=list)
     # Phases that do not enhance as named (Analyze's phase check); kept across edits, which do not re-check.
     phase_warnings: List[str] = field(default_factory=list)
+    # The volume analysed as each phase (for "Use phases as they look").
+    phase_nodes: Dict[str, Any] = field(default_factory=dict)
 
 
 def segment_specs(server_info: Mapping[str, Any]) -> List[SegmentSpec]:
@@ -125,6 +127,16 @@ def assign_phase_volumes(named_nodes: Sequence[Tuple[Any, str]]) -> Tuple[Dict[s
 def phase_warnings(diagnosis: Mapping[str, Any]) -> List[str]:
     """The Analyze diagnosis's phase-check warnings (a phase given under the wrong name, a failed injection)."""
     return list(diagnosis.get("phaseCheck", {}).get("warnings", []))
+
+
+def phases_as_they_look(nodes: Mapping[str, Any], diagnosis: Mapping[str, Any]) -> Dict[str, Any]:
+    """{phase: volume} with every volume moved to the phase the phase check says it looks like (its
+    looksLike: name given -> phase, set only when exactly one renaming fits); the same selection when none."""
+    looks_like = diagnosis.get("phaseCheck", {}).get("looksLike", {})
+    renamed = {looks_like.get(phase, phase): node for phase, node in nodes.items()}
+    if sorted(renamed) != sorted(nodes):  # not a permutation of the phases analysed: a diagnosis of another study
+        raise ValueError(f"the phase check's renaming {dict(looks_like)} does not fit the phases {sorted(nodes)}")
+    return {phase: renamed[phase] for phase in PHASES if phase in renamed}
 
 
 def verdict_text(diagnosis: Mapping[str, Any], warnings: Sequence[str]) -> str:
@@ -244,7 +256,8 @@ class RenalAnalysisCore:
         result: AnalysisResult = client.analyze(upload.study_id, progress=on_progress, cancel_event=cancel_event)
         return Session(upload.study_id, result.reference_phase, result.revision, result.labels, result.geometry,
                        result.diagnosis, reference_node=nodes.get(result.reference_phase),
-                       phase_warnings=phase_warnings(result.diagnosis))
+                       phase_warnings=phase_warnings(result.diagnosis),
+                       phase_nodes={p: nodes[p] for p in PHASES if p in phases})
 
     def submit_edit(self, session: Session, new_labels: np.ndarray) -> EditResult:
         """Sends the changed voxels (box + runs, or the whole map) against the session's revision."""
