@@ -172,3 +172,19 @@ def test_get_segmentation_streams_the_latest_and_older_revisions(model_client, a
     with pytest.raises(RenalError) as raised:
         model_client.get_segmentation(study_id, phase="N")
     assert raised.value.code == grpc.StatusCode.FAILED_PRECONDITION and "reference grid" in raised.value.message
+
+
+def test_swapped_phases_are_named_and_the_renamed_rerun_is_clean(model_client):
+    # The README's recipe: analyse, read phaseCheck.looksLike, rename the scans, analyse again.
+    phases, _ = phantom.make_study()
+    given = {"N": phases["P"], "P": phases["N"]}  # the two selectors swapped
+    first = model_client.analyze(model_client.upload_study(given).study_id)
+    check = first.diagnosis["phaseCheck"]
+    looks_like = check["looksLike"]
+    assert looks_like == {"N": "P", "P": "N"}, check["warnings"]
+    assert check["kidneyUpperQuartileHu"]["N"] > check["kidneyUpperQuartileHu"]["P"]
+
+    renamed = {looks_like.get(name, name): scan for name, scan in given.items()}
+    second = model_client.analyze(model_client.upload_study(renamed).study_id)
+    assert second.diagnosis["phaseCheck"]["warnings"] == [] and second.diagnosis["phaseCheck"]["looksLike"] == {}
+    assert second.reference_phase == "P"
