@@ -30,6 +30,7 @@ public sealed class DicomStudyFixture : IDisposable
         TwoExams = Write("exams");
         PriorExam = Write("exams", "--prefix", "PRIOR"); // a prior exam exported into the same folder
         OtherPatient = Write("other", "--patient-id", "SOMEONE-ELSE");
+        SwappedAD = Write("swapped", "--describe", "A=DELAYED 5 MIN", "--describe", "D=ARTERIAL 2.5mm");
     }
 
     public string Case { get; }
@@ -39,6 +40,7 @@ public sealed class DicomStudyFixture : IDisposable
     public (string Folder, JsonElement Summary) TwoExams { get; }
     public (string Folder, JsonElement Summary) PriorExam { get; }
     public (string Folder, JsonElement Summary) OtherPatient { get; }
+    public (string Folder, JsonElement Summary) SwappedAD { get; }
 
     public Volume Phase(string phase) => VolumeFiles.Read(Path.Combine(Case, $"imaging_{phase}.nii.gz"));
 
@@ -230,6 +232,26 @@ public sealed class DicomStudyInputTests(DicomStudyFixture study) : IClassFixtur
         var unknown = await CliRun.Of("inspect", study.Plain.Folder, "--series", "9");
         Assert.Equal(ExitCodes.BadInput, unknown.ExitCode);
         Assert.Contains("no series with SeriesNumber 9; found: ", unknown.Stderr);
+    }
+
+    // The arterial series exported as DELAYED and the excretory as ARTERIAL: read as described, the phase check
+    // names the swap, and the rerun line gives each series (by UID) under the phase it looks like. (An A / P swap
+    // goes unwarned on these 4.8 mm scans: both kidney medians read about 92 HU; MODEL.md, Limits.)
+    [Fact]
+    public async Task A_study_folder_with_swapped_descriptions_is_named_with_the_series_to_rerun()
+    {
+        var (folder, summary) = study.SwappedAD;
+        string Series(string phase) => $"{folder}#{summary.GetProperty("series").GetProperty(phase).GetString()}";
+
+        var run = await CliRun.Of("analyze", "--local", "--dicom-study", folder);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("phase A: #5 'ARTERIAL 2.5mm' 64x64x24", run.Stdout);
+        Assert.Contains("phase D: #3 'DELAYED 5 MIN' 64x64x24", run.Stdout);
+        Assert.Contains("WARNING phase A: ", run.Stdout); // excreted contrast in "A"
+        Assert.Contains("WARNING the phases read consistently if renamed: the scan given as A looks like D, the one given as D like A", run.Stdout);
+        Assert.Contains("to analyse the scans as the phase check reads them: " +
+            $"--phase N={Series("N")} --phase A={Series("A")} --phase P={Series("P")} --phase D={Series("D")}", run.Stdout);
     }
 
     [Fact]
