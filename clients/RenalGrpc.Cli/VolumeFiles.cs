@@ -39,6 +39,8 @@ internal static class VolumeFiles
     public static Volume Read(string path, string? dicomSeries = null, bool firstVolumeOf4D = false)
     {
         if (!File.Exists(path) && !Directory.Exists(path)) throw new ImageFormatException(path, "no such file or folder");
+        if (dicomSeries is not null && !Directory.Exists(path))
+            throw new CliUsageException($"{path}: --series chooses a series in a DICOM folder; this is a file");
         try
         {
             return ReadByFormat(path, dicomSeries, firstVolumeOf4D);

@@ -229,6 +229,9 @@ public sealed class DicomStudyInputTests(DicomStudyFixture study) : IClassFixtur
         var uid = study.Plain.Summary.GetProperty("series").GetProperty("D").GetString()!;
         var byUid = await CliRun.Of("inspect", study.Plain.Folder, "--series", uid, "--json");
         Assert.True(byUid.ExitCode == 0, byUid.Stderr);
+        var onAFile = await CliRun.Of("inspect", Path.Combine(study.Case, "imaging_A.nii.gz"), "--series", "3");
+        Assert.Equal(ExitCodes.BadInput, onAFile.ExitCode);
+        Assert.Contains("--series chooses a series in a DICOM folder; this is a file", onAFile.Stderr);
         var unknown = await CliRun.Of("inspect", study.Plain.Folder, "--series", "9");
         Assert.Equal(ExitCodes.BadInput, unknown.ExitCode);
         Assert.Contains("no series with SeriesNumber 9; found: ", unknown.Stderr);
