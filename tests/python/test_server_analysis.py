@@ -178,13 +178,20 @@ def test_swapped_phases_are_named_and_the_renamed_rerun_is_clean(model_client):
     # The README's recipe: analyse, read phaseCheck.looksLike, rename the scans, analyse again.
     phases, _ = phantom.make_study()
     given = {"N": phases["P"], "P": phases["N"]}  # the two selectors swapped
-    first = model_client.analyze(model_client.upload_study(given).study_id)
-    check = first.diagnosis["phaseCheck"]
-    looks_like = check["looksLike"]
-    assert looks_like == {"N": "P", "P": "N"}, check["warnings"]
-    assert check["kidneyUpperQuartileHu"]["N"] > check["kidneyUpperQuartileHu"]["P"]
+    uploaded = [model_client.upload_study(given).study_id]
+    try:
+        first = model_client.analyze(uploaded[0])
+        check = first.diagnosis["phaseCheck"]
+        looks_like = check["looksLike"]
+        assert looks_like == {"N": "P", "P": "N"}, check["warnings"]
+        assert check["kidneyUpperQuartileHu"]["N"] > check["kidneyUpperQuartileHu"]["P"]
 
-    renamed = {looks_like.get(name, name): scan for name, scan in given.items()}
-    second = model_client.analyze(model_client.upload_study(renamed).study_id)
-    assert second.diagnosis["phaseCheck"]["warnings"] == [] and second.diagnosis["phaseCheck"]["looksLike"] == {}
-    assert second.reference_phase == "P"
+        renamed = {looks_like.get(name, name): scan for name, scan in given.items()}
+        uploaded.append(model_client.upload_study(renamed).study_id)
+        second = model_client.analyze(uploaded[1])
+        assert second.diagnosis["phaseCheck"]["warnings"] == [] and second.diagnosis["phaseCheck"]["looksLike"] == {}
+        assert second.reference_phase == "P"
+    finally:
+        # The server is shared by the session's tests: others upload these phantom phases and expect a fresh upload.
+        for study_id in uploaded:
+            model_client.delete_study(study_id)
