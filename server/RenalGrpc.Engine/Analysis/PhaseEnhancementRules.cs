@@ -13,8 +13,9 @@ public readonly record struct KidneyEnhancement(double MedianHu, double UpperQua
 /// quotes the literature's means): parenchyma is 30-40 HU unenhanced and 100-200 HU in every contrast phase; in the
 /// corticomedullary phase (A) the medulla is still dark (80 against the cortex's 180) so the kidney's median is
 /// lower than in the nephrographic phase (P, both about 170); by the excretory phase (D) the parenchyma fades (120)
-/// and contrast fills the collecting system (300-800). Every rule but the first compares two phases of the study,
-/// so it warns only on a reversal, not on a patient who enhances more or less than the textbook.
+/// and contrast fills the collecting system (300-800). The first two rules (an enhanced N, an unenhanced contrast
+/// phase) are absolute; the others compare two phases of the study, so they warn only on a reversal, not on a
+/// patient who enhances more or less than the textbook.
 /// Measured on the 150 saved validation, val2 and held-out phantom analyses (MODEL.md, Limits): no rule fires on the
 /// phases as given; with any two phases swapped (N, A, P, D, and the same with one or two phases left out) some rule
 /// fires on every study, and <see cref="ConsistentReading"/> names the swap.
