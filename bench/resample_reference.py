@@ -1,6 +1,6 @@
 """Reference timings for the "resample" benchmark (run by ResampleBenchmark.cs with /usr/bin/python3).
 
-usage: resample_reference.py VOLUME.raw I J K SX SY SZ TARGET_SPACING OUT.raw
+usage: resample_reference.py VOLUME.raw I J K SX SY SZ TARGET_SPACING OUT.raw [SIGMA_I SIGMA_J SIGMA_K]
 
 VOLUME.raw: int16 voxels, i fastest (numpy shape (K, J, I)). Resamples it to TARGET_SPACING mm
 isotropic on the grid VolumeResampler.ResampledGeometry builds (nnU-Net rule: m = round(n s / s'),
@@ -10,6 +10,8 @@ timing covers coordinates + interpolation. Writes the int16 result to OUT.raw an
 reference, times scipy.ndimage.zoom(order=1, grid_mode=True) which needs no coordinates.
 Then times scipy.ndimage.label on the mask volume > 150 HU with 6 and 26 connectivity, and the
 per-component statistics (count, centre of mass, bounding slices, mean, sd) of the 26-connected labels.
+With SIGMA_*: also times scipy.ndimage.gaussian_filter (float32, mode='nearest') with that sd per axis,
+the anti-aliasing smoothing RenalGrpc applies before a fine scan is resampled to a coarser model grid.
 Prints one JSON object.
 """
 import json
@@ -64,6 +66,13 @@ def main():
     nd.mean(volume, labels, index)
     nd.standard_deviation(volume, labels, index)
     result['measure_ms'] = (time.perf_counter() - start) * 1000
+
+    if len(sys.argv) > 12:
+        sigma = [float(v) for v in sys.argv[10:13]]
+        floats = volume.astype(np.float32)
+        start = time.perf_counter()
+        nd.gaussian_filter(floats, sigma=sigma[::-1], mode='nearest', output=floats)
+        result['gaussian_ms'] = (time.perf_counter() - start) * 1000
     print(json.dumps(result))
 
 

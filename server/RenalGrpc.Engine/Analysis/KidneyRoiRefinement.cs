@@ -180,6 +180,12 @@ public static class KidneyRoiRefinement
         {
             if (!present[c]) continue;
             var channel = input.AsSpan((int)(c * voxels), (int)voxels);
+            if (options.AntiAliasing)
+            {
+                // Sampled again, smoothed: the plain samples above only decided the phase's coverage.
+                SmoothedBoxSampling.SampleInto(aligned.ImagesOnReference[options.Phases[c]], crop, normalization, channel);
+                continue;
+            }
             for (int n = 0; n < channel.Length; n++) channel[n] = normalization.Apply(channel[n]);
         }
         using var scope = NewDisposeScope();

@@ -60,7 +60,7 @@ public sealed class NetworkPhaseSegmenter : IPhaseSegmenter, IDisposable
         ownsNetwork = precision != InferencePrecision.Float32;
         network = ownsNetwork ? PrecisionCopy.Of(model.Segmentation, precision) : model.Segmentation;
         preprocessor = new PhasePreprocessor(new Vec3(metadata.SpacingMm[0], metadata.SpacingMm[1], metadata.SpacingMm[2]),
-            metadata.Normalization, tileShape, bodyCrop);
+            metadata.Normalization, tileShape, bodyCrop, metadata.AntiAliasing);
     }
 
     /// <summary>The precision the forwards run at (<see cref="InferencePrecision.Auto"/> resolved).</summary>

@@ -75,6 +75,13 @@ public sealed record CheckpointMetadata
     /// held-out figures in its model card were measured with it.
     /// </summary>
     public double TileStep { get; init; } = 0.5;
+
+    /// <summary>
+    /// Stage 1 smooths a phase finer than the model spacing over a model voxel's footprint before resampling
+    /// it (<see cref="Preprocessing.PhasePreprocessor"/>). Off: plain trilinear resampling, as up to 0.4.4.
+    /// </summary>
+    public bool AntiAliasing { get; init; }
+
     public TrainingDescription Training { get; init; } = new();
 
     /// <summary>

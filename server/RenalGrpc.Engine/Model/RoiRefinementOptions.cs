@@ -72,6 +72,13 @@ public sealed record RoiRefinementOptions
     public bool MirrorLeftRight { get; init; } = true;
 
     /// <summary>
+    /// Smooth each phase over a box voxel's footprint before sampling the box, where the reference grid is
+    /// finer than the box's (<see cref="Analysis.SmoothedBoxSampling"/>; a 0.75 mm scan read at 2.5 mm keeps
+    /// its noise otherwise). Off: plain trilinear samples, as up to 0.4.4.
+    /// </summary>
+    public bool AntiAliasing { get; init; }
+
+    /// <summary>
     /// How many of <see cref="Phases"/> a study may lack and still get the stage: a missing phase's
     /// channel reads 0 (the normalised mean), as in training with phase dropout. 0 (a network trained
     /// on complete studies only): the stage is skipped unless every phase is there.

@@ -16,11 +16,15 @@ public sealed record PreprocessedPhase(Tensor Image, PreprocessingRecord Record)
 /// field of view to the model spacing, optionally a crop to the body (<see cref="BodyCrop"/>) and
 /// to a search region in patient space (a crop smaller than the minimum shape grows to it inside
 /// the image), and padding up to the minimum shape (the tile) where the image itself is smaller,
-/// so the sliding window never pads with a value the network never saw.
+/// so the sliding window never pads with a value the network never saw. With anti-aliasing on, an
+/// image finer than the model grid is Gaussian-smoothed over the model voxel's footprint before it is
+/// sampled (<see cref="GaussianSmoothing.AntiAliasingSigma"/>), after the clip, so air beyond the
+/// window does not bleed into tissue.
 /// </summary>
 public sealed class PhasePreprocessor
 {
-    public PhasePreprocessor(Vec3 modelSpacing, IntensityNormalization normalization, int[]? minimumShape = null, BodyCrop? bodyCrop = null)
+    public PhasePreprocessor(Vec3 modelSpacing, IntensityNormalization normalization, int[]? minimumShape = null, BodyCrop? bodyCrop = null,
+        bool antiAliasing = false)
     {
         ArgumentNullException.ThrowIfNull(normalization);
         normalization.Validate();
@@ -36,7 +40,11 @@ public sealed class PhasePreprocessor
         Normalization = normalization;
         MinimumShape = minimumShape ?? new[] { 1, 1, 1 };
         BodyCrop = bodyCrop;
+        AntiAliasing = antiAliasing;
     }
+
+    /// <summary>Smooth an image finer than the model grid before sampling it (off: plain trilinear sampling).</summary>
+    public bool AntiAliasing { get; }
 
     /// <summary>Null: the whole field of view goes to the network.</summary>
     public BodyCrop? BodyCrop { get; }
@@ -59,6 +67,8 @@ public sealed class PhasePreprocessor
         // -1000 HU air drag thin structures next to it below the window.
         var normalized = volume.ToFloatArray();
         for (int n = 0; n < normalized.Length; n++) normalized[n] = Normalization.Apply(normalized[n]);
+        var sigma = AntiAliasing ? GaussianSmoothing.AntiAliasingSigma(volume.Geometry.Spacing, ModelSpacing) : default;
+        GaussianSmoothing.SmoothInPlace(normalized, volume.Geometry.Size, sigma);
         var floats = Volume.FromVoxels<float>(volume.Geometry, normalized);
         var target = VolumeResampler.ResampledGeometry(volume.Geometry, ModelSpacing);
         var resampled = target.IsSameGrid(volume.Geometry, 1e-6, 1e-9)
@@ -112,7 +122,7 @@ public sealed class PhasePreprocessor
             image = paddedImage;
         }
         var record = new PreprocessingRecord(volume.Geometry, ModelSpacing, resampled.Geometry, cropStart, cropped, padBefore, padAfter,
-            modelGrid, Normalization, padValue, appliedRegion);
+            modelGrid, Normalization, padValue, appliedRegion, sigma);
         return new PreprocessedPhase(image, record);
     }
 

@@ -41,6 +41,7 @@ public sealed record IntensityNormalization(double ClipMin, double ClipMax, doub
 /// <param name="Normalization">Clip window and z-score applied.</param>
 /// <param name="PadValue">Normalised value written into padded voxels.</param>
 /// <param name="SearchRegion">The patient-space box the crop was limited to (besides the body), or null.</param>
+/// <param name="SmoothingSigma">The Gaussian sd (i, j, k) in original voxels applied before resampling (anti-aliasing); zero: none.</param>
 public sealed record PreprocessingRecord(
     Geometry Original,
     Vec3 ModelSpacing,
@@ -52,7 +53,8 @@ public sealed record PreprocessingRecord(
     Geometry ModelGrid,
     IntensityNormalization Normalization,
     float PadValue,
-    PhysicalBox? SearchRegion = null)
+    PhysicalBox? SearchRegion = null,
+    Vec3 SmoothingSigma = default)
 {
     public bool WasResampled => !Original.IsSameGrid(Resampled);
 

@@ -351,4 +351,39 @@ public sealed class KidneyRoiRefinementTests
         Assert.NotEqual(lacking, KidneyRoiRefinement.TumorProbability(randomNet, options with { MaxMissingPhases = 0 }, IntensityNormalization.Paper, WithD(partD), grid));
         Assert.Throws<ArgumentException>(() => (Options with { MaxMissingPhases = 4 }).Validate());
     }
+
+    [Fact]
+    public void AntiAliasingReadsTheBoxFromTheSmoothedPhasesOnAFinerReferenceGrid()
+    {
+        // The reference grid at a third of the box spacing in-plane: the box reads smoothed phases; on a grid as
+        // coarse as the box nothing is smoothed and the probabilities equal the plain read's.
+        var box = Geometry.Axial(new GridSize(16, 16, 8), ModelSpacing, new Vec3(-20, -20, -20));
+        var fine = Geometry.Axial(new GridSize(60, 60, 10), new Vec3(ModelSpacing.X / 3, ModelSpacing.Y / 3, ModelSpacing.Z), new Vec3(-22, -22, -24));
+        var random = new Random(5);
+        AlignedStudy StudyOn(Geometry grid) => new("P", grid, new[] { "N", "A", "P", "D" }.ToDictionary(p => p, _ =>
+            Volume.FromVoxels<float>(grid, Enumerable.Range(0, (int)grid.VoxelCount).Select(_ => (float)(random.NextDouble() * 300 - 50)).ToArray())),
+            Array.Empty<PhaseAlignment>());
+        manual_seed(6);
+        using var randomNet = new SegmentationUNet(Options.Network);
+        randomNet.eval();
+        var smoothing = Options with { AntiAliasing = true };
+        var coarse = StudyOn(box);
+        Assert.Equal(KidneyRoiRefinement.TumorProbability(randomNet, Options, IntensityNormalization.Paper, coarse, box),
+            KidneyRoiRefinement.TumorProbability(randomNet, smoothing, IntensityNormalization.Paper, coarse, box));
+
+        var study = StudyOn(fine);
+        var plain = KidneyRoiRefinement.TumorProbability(randomNet, Options, IntensityNormalization.Paper, study, box);
+        var smoothed = KidneyRoiRefinement.TumorProbability(randomNet, smoothing, IntensityNormalization.Paper, study, box);
+        Assert.NotEqual(plain, smoothed);
+        // What the network was given is exactly the smoothed box sampling of each phase.
+        var input = new float[4 * box.VoxelCount];
+        int c = 0;
+        foreach (var phase in Options.Phases)
+            SmoothedBoxSampling.SampleInto(study.ImagesOnReference[phase], box, IntensityNormalization.Paper, input.AsSpan((int)(c++ * box.VoxelCount), (int)box.VoxelCount));
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = tensor(input, new long[] { 1, 4, box.Size.K, box.Size.J, box.Size.I });
+        var expected = randomNet.forward(x).softmax(1).add(randomNet.forward(x.flip(-1)).softmax(1).flip(-1)).div(2).select(1, 2).contiguous().data<float>().ToArray();
+        for (int n = 0; n < expected.Length; n++) Assert.Equal(expected[n], smoothed[n], 5);
+    }
 }

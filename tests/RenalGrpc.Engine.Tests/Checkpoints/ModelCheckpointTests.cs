@@ -177,6 +177,34 @@ public sealed class ModelCheckpointTests : IDisposable
     }
 
     [Fact]
+    public void AntiAliasingIsOffUnlessTheCheckpointSaysSo_AndStageOneThenSmoothsAFinerScan()
+    {
+        SaveTiny(out _, out _);
+        Assert.False(ModelCheckpoint.ReadMetadata(folder).AntiAliasing);
+        // A scan at a third of the model spacing in-plane (2.5 x 2.5 x 5 mm by default): sd (3 - 1) / 2 = 1 voxel.
+        var geometry = new RenalGrpc.Imaging.Geometry(new RenalGrpc.Imaging.GridSize(48, 48, 8), new RenalGrpc.Imaging.Vec3(2.5 / 3, 2.5 / 3, 5),
+            RenalGrpc.Imaging.Vec3.Zero, RenalGrpc.Imaging.Matrix3.Identity);
+        var scan = RenalGrpc.Imaging.Volume.FromVoxels<short>(geometry, Enumerable.Range(0, (int)geometry.VoxelCount).Select(n => (short)(n % 97 - 40)).ToArray());
+        RenalGrpc.Imaging.Vec3 SigmaOf(string label)
+        {
+            using var model = ModelCheckpoint.Load(folder);
+            using var segmenter = new RenalGrpc.Engine.Analysis.NetworkPhaseSegmenter(model);
+            var result = segmenter.Segment("P", scan, mirrorTta: false, progress: null, CancellationToken.None);
+            return result.Preprocessing!.SmoothingSigma;
+        }
+        Assert.Equal(default, SigmaOf("plain"));
+
+        RewriteMetadata(m => m with { AntiAliasing = true, Refinement = Analysis.KidneyRoiRefinementTests.Options with { AntiAliasing = true } });
+        Assert.Contains("\"antiAliasing\": true", File.ReadAllText(Path.Combine(folder, ModelCheckpoint.MetadataFile)));
+        Assert.True(ModelCheckpoint.ReadMetadata(folder).Refinement!.AntiAliasing);
+        RewriteMetadata(m => m with { Refinement = null });   // this tiny checkpoint has no refinement.bin to load
+        var sigma = SigmaOf("smoothed");
+        Assert.Equal(1.0, sigma.X, 9);
+        Assert.Equal(1.0, sigma.Y, 9);
+        Assert.Equal(0.0, sigma.Z, 9);
+    }
+
+    [Fact]
     public void SliceAverageShareIsReadFromTheCheckpoint_AndAnOutOfRangeOneIsRefused()
     {
         SaveTiny(out _, out _);
