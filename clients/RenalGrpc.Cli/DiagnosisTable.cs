@@ -52,13 +52,14 @@ internal static class DiagnosisTable
     /// </summary>
     private static void PrintPhaseCheck(Proto.PhaseCheck? check, TextWriter o)
     {
-        if (check is null || check.KidneyUpperQuartileHu.Count == 0) return;
+        if (check is null) return;
         var inv = CultureInfo.InvariantCulture;
         var phases = "NAPD".Select(c => c.ToString()).ToList();
         var enhancement = phases.Where(check.KidneyUpperQuartileHu.ContainsKey).Select(p => string.Format(inv, "{0} {1} / {2:F0} / {3}", p,
             check.KidneyMedianHu.TryGetValue(p, out double median) ? median.ToString("F0", inv) : "-", check.KidneyUpperQuartileHu[p],
-            check.KidneyDenseContrastPercent.TryGetValue(p, out double dense) ? dense.ToString("F1", inv) + "%" : "-"));
-        o.WriteLine($"kidney HU per phase (median / upper quartile / voxels at 300 HU or more): {string.Join(", ", enhancement)}");
+            check.KidneyDenseContrastPercent.TryGetValue(p, out double dense) ? dense.ToString("F1", inv) + "%" : "-")).ToList();
+        // No figures when no kidney was found; the warnings (which then say so) are printed all the same.
+        if (enhancement.Count > 0) o.WriteLine($"kidney HU per phase (median / upper quartile / voxels at 300 HU or more): {string.Join(", ", enhancement)}");
         var aligned = phases.Where(check.AlignmentKidneyDice.ContainsKey)
             .Select(p => string.Format(inv, "{0} {1:F2}", p, check.AlignmentKidneyDice[p])).ToList();
         if (aligned.Count > 0) o.WriteLine($"kidney overlap after alignment (Dice): {string.Join(", ", aligned)}");

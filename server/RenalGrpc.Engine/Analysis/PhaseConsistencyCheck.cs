@@ -9,7 +9,8 @@ namespace RenalGrpc.Engine.Analysis;
 /// excreted contrast is a scan given under the wrong phase (an export mislabelled, two selectors swapped) or a
 /// failed injection; the classifier reads enhancement between phases and would answer from it without any sign
 /// (the 50 saved validation analyses re-scored with A and P swapped: macro AUC 0.905 -> 0.886; A and D 0.859).
-/// A phase whose kidneys do not land on the reference's after alignment is read at the wrong place.
+/// A phase whose kidneys do not land on the reference's after alignment is read at the wrong place. First of
+/// all, the reference scan must show the kidneys whole (<see cref="KidneyCoverage"/>).
 /// </summary>
 /// <param name="KidneyUpperQuartileHu">
 /// 75th percentile of the HU of the kidney voxels (label 1, lesions left out) in each phase's field of
@@ -18,7 +19,7 @@ namespace RenalGrpc.Engine.Analysis;
 /// the scan (on the 2.6 mm validation phantoms the median of N reads 5-22 HU and of D 79-105 HU, the
 /// upper quartile 27-37 and 108-120).
 /// </param>
-/// <param name="Warnings">One sentence per phase that does not enhance as its name says, or did not align; empty when all did.</param>
+/// <param name="Warnings">One sentence per phase that does not enhance as its name says, or did not align, or (the reference) does not show the kidneys whole; empty when all is well.</param>
 public sealed record PhaseCheckRecord(IReadOnlyDictionary<string, double> KidneyUpperQuartileHu, IReadOnlyList<string> Warnings)
 {
     /// <summary>Per phase, the kidneys' median HU (<see cref="KidneyEnhancement.MedianHu"/>).</summary>
@@ -60,7 +61,8 @@ public static class PhaseConsistencyCheck
         IReadOnlyList<string> readingWarning = reading is null ? [] : [PhaseEnhancementRules.Describe(reading)];
         return new PhaseCheckRecord(
             byPhase.ToDictionary(p => p.Key, p => p.Value.UpperQuartileHu, StringComparer.Ordinal),
-            [.. PhaseEnhancementRules.Violations(byPhase), .. readingWarning, .. AlignmentWarnings(aligned.Alignments)])
+            [.. KidneyCoverage.Warnings(labels, aligned.ReferencePhase), .. PhaseEnhancementRules.Violations(byPhase), .. readingWarning,
+                .. AlignmentWarnings(aligned.Alignments)])
         {
             KidneyMedianHu = byPhase.ToDictionary(p => p.Key, p => p.Value.MedianHu, StringComparer.Ordinal),
             KidneyDenseContrastPercent = byPhase.ToDictionary(p => p.Key, p => p.Value.DenseContrastPercent, StringComparer.Ordinal),

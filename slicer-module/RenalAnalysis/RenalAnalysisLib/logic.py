@@ -125,7 +125,7 @@ def assign_phase_volumes(named_nodes: Sequence[Tuple[Any, str]]) -> Tuple[Dict[s
 
 
 def phase_warnings(diagnosis: Mapping[str, Any]) -> List[str]:
-    """The Analyze diagnosis's phase-check warnings (a phase given under the wrong name, a failed injection)."""
+    """The Analyze diagnosis's phase-check warnings (a phase given under the wrong name, a failed injection, a scan that misses the kidneys or cuts them)."""
     return list(diagnosis.get("phaseCheck", {}).get("warnings", []))
 
 

@@ -24,20 +24,30 @@ public sealed class PhaseConsistencyCheckTests
     }
 
     /// <summary>
-    /// A 10 x 10 x 4 grid: 200 kidney voxels, a quarter renal sinus fat (-100 HU) and three quarters
+    /// A 12 x 12 x 6 grid: 200 kidney voxels, a quarter renal sinus fat (-100 HU) and three quarters
     /// parenchyma at <paramref name="parenchyma"/>; a tumor block that must be left out; the rest air.
+    /// All of it off the grid's faces, so the scan shows the kidney whole (<see cref="KidneyCoverage"/>).
     /// </summary>
     private static (Volume Image, Volume Labels) Kidney(float parenchyma, Geometry grid)
     {
         var labels = new byte[grid.VoxelCount];
         var image = new float[grid.VoxelCount];
-        for (int n = 0; n < labels.Length; n++)
+        Array.Fill(image, -1000 + 1); // air, not exactly the outside value
+        for (int m = 0; m < 260; m++)
         {
-            image[n] = -1000 + 1; // air, not exactly the outside value
-            if (n < 200) { labels[n] = KidneyLabels.Kidney; image[n] = n % 4 == 0 ? -100 : parenchyma; }
-            else if (n < 260) { labels[n] = KidneyLabels.Tumor; image[n] = 400; }
+            int n = Inner(grid, m);
+            if (m < 200) { labels[n] = KidneyLabels.Kidney; image[n] = m % 4 == 0 ? -100 : parenchyma; }
+            else { labels[n] = KidneyLabels.Tumor; image[n] = 400; }
         }
         return (Volume.FromVoxels<float>(grid, image), Volume.FromVoxels<byte>(grid, labels));
+    }
+
+    /// <summary>The index of the <paramref name="m"/>-th voxel, in raster order, of those off the grid's faces.</summary>
+    private static int Inner(Geometry grid, int m)
+    {
+        var size = grid.Size;
+        int row = size.I - 2, plane = row * (size.J - 2);
+        return (int)size.Index(1 + m % row, 1 + m % plane / row, 1 + m / plane);
     }
 
     private static AlignedStudy Study(Geometry grid, params (string Phase, Volume Image)[] phases) =>
@@ -46,7 +56,7 @@ public sealed class PhaseConsistencyCheckTests
     [Fact]
     public void The_upper_quartile_is_the_parenchyma_not_the_sinus_fat_nor_the_tumor()
     {
-        var grid = Geometry.Axial(new GridSize(10, 10, 4), new Vec3(2.5, 2.5, 5), Vec3.Zero);
+        var grid = Geometry.Axial(new GridSize(12, 12, 6), new Vec3(2.5, 2.5, 5), Vec3.Zero);
         var (n, labels) = Kidney(35, grid);
         var (p, _) = Kidney(165, grid);
 
@@ -68,10 +78,10 @@ public sealed class PhaseConsistencyCheckTests
     [Fact]
     public void Kidney_outside_a_phases_scan_is_left_out_and_too_little_kidney_says_nothing()
     {
-        var grid = Geometry.Axial(new GridSize(10, 10, 4), new Vec3(2.5, 2.5, 5), Vec3.Zero);
+        var grid = Geometry.Axial(new GridSize(12, 12, 6), new Vec3(2.5, 2.5, 5), Vec3.Zero);
         var (a, labels) = Kidney(140, grid);
         var cut = a.Voxels<float>();
-        for (int k = 0; k < 150; k++) cut[k] = PhaseWarp.OutsideHu; // the A scan stops short: 50 kidney voxels left in view
+        for (int m = 0; m < 150; m++) cut[Inner(grid, m)] = PhaseWarp.OutsideHu; // the A scan stops short: 50 kidney voxels left in view
         var check = PhaseConsistencyCheck.Check(Study(grid, ("A", a)), labels);
         Assert.False(check.KidneyUpperQuartileHu.ContainsKey("A"));
         Assert.Empty(check.Warnings);
@@ -80,12 +90,12 @@ public sealed class PhaseConsistencyCheckTests
     [Fact]
     public void Excreted_contrast_is_measured_as_the_share_of_kidney_voxels_at_300_hu_or_more()
     {
-        var grid = Geometry.Axial(new GridSize(10, 10, 4), new Vec3(2.5, 2.5, 5), Vec3.Zero);
+        var grid = Geometry.Axial(new GridSize(12, 12, 6), new Vec3(2.5, 2.5, 5), Vec3.Zero);
         var (d, labels) = Kidney(110, grid);
         var (a, _) = Kidney(140, grid);
         var voxels = d.Voxels<float>();
-        for (int n = 1; n < 200; n += 20) voxels[n] = 600; // 10 of 200 kidney voxels: contrast in the collecting system
-        voxels[2] = (float)PhaseEnhancementRules.DenseContrastHu; // the bound counts
+        for (int m = 1; m < 200; m += 20) voxels[Inner(grid, m)] = 600; // 10 of 200 kidney voxels: contrast in the collecting system
+        voxels[Inner(grid, 2)] = (float)PhaseEnhancementRules.DenseContrastHu; // the bound counts
 
         var check = PhaseConsistencyCheck.Check(Study(grid, ("A", a), ("D", d)), labels);
 
