@@ -181,6 +181,44 @@ public sealed class DefaultModelTests : IDisposable
             $"--phase N={Image("N")} --phase A={Image("A")} --phase P={Image("P")} --phase D={Image("D")}", run.Stdout);
     }
 
+    /// <summary>Slices <paramref name="first"/>..<paramref name="last"/> of a volume, geometry kept (int16, as the phantoms store it).</summary>
+    private static Volume Slices(Volume volume, int first, int last)
+    {
+        var size = volume.Geometry.Size;
+        int plane = size.I * size.J;
+        var voxels = volume.Voxels<short>().Slice(first * plane, (last - first + 1) * plane).ToArray();
+        var geometry = volume.Geometry with { Size = new GridSize(size.I, size.J, last - first + 1), Origin = volume.Geometry.IndexToPhysical(0, 0, first) };
+        return Volume.FromVoxels<short>(geometry, voxels);
+    }
+
+    // "No renal mass found" is only as good as the scan: one that shows no kidney says so, one that cuts them is warned about.
+    [Fact]
+    public async Task Analyze_of_a_scan_without_kidneys_or_cutting_them_warns()
+    {
+        var study = await GenerateStudy(2027);
+        var image = VolumeFiles.Read(Path.Combine(study, "imaging_P.nii.gz"));
+        var truth = VolumeFiles.Read(Path.Combine(study, "segmentation_P.nii.gz"));
+        int plane = truth.Geometry.Size.I * truth.Geometry.Size.J;
+        var labelled = Enumerable.Range(0, truth.Geometry.Size.K).Where(k => Enumerable.Range(k * plane, plane).Any(n => truth.GetFloat(n) != 0)).ToList();
+        int top = truth.Geometry.Size.K - 1;
+        Assert.True(labelled[^1] <= top - 4, $"the study's kidneys reach slice {labelled[^1]} of {top}: no kidney-free slab to cut");
+        var empty = _scratch.File("no-kidney.nii.gz");
+        var cut = _scratch.File("cut.nii.gz");
+        VolumeFiles.Write(Slices(image, top - 3, top), empty);
+        VolumeFiles.Write(Slices(image, 0, (labelled[0] + labelled[^1]) / 2), cut);
+
+        var none = await CliRun.Of("analyze", "--local", "--model", ModelFolder, "--phase", $"P={empty}");
+        var halved = await CliRun.Of("analyze", "--local", "--model", ModelFolder, "--phase", $"P={cut}");
+
+        Assert.True(none.ExitCode == 0, none.Stderr);
+        Assert.Contains("verdict: no renal mass found", none.Stdout);
+        Assert.Contains("WARNING no kidney found in the scan given as P: it may not cover the kidneys, and \"no renal mass found\" does not rule a mass out", none.Stdout);
+        Assert.True(halved.ExitCode == 0, halved.Stderr);
+        Assert.Contains("WARNING the kidneys reach the", halved.Stdout);
+        Assert.Contains("end of the scan given as P", halved.Stdout);
+        Assert.DoesNotContain("no kidney found", halved.Stdout);
+    }
+
     // The shipped kidney-ROI network was trained with phase dropout (maxMissingPhases 2 in MODEL.md):
     // a study without its excretory phase still gets the stage, and the tumor is still found.
     [Fact]
