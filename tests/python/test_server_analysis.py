@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import phantom
-from renal_client import RenalClient, RenalError
+from renal_client import Geometry, RenalClient, RenalError
 
 SUBTYPES = ["ccRCC", "pRCC", "chRCC", "oncocytoma", "AML"]
 NOT_BUILT = "SubmitEdit is not implemented by this server yet (UNIMPLEMENTED)"
@@ -195,3 +195,19 @@ def test_swapped_phases_are_named_and_the_renamed_rerun_is_clean(model_client):
         # The server is shared by the session's tests: others upload these phantom phases and expect a fresh upload.
         for study_id in uploaded:
             model_client.delete_study(study_id)
+
+
+def test_a_scan_that_shows_no_kidney_is_warned_about_not_called_clean(model_client):
+    # "No renal mass found" is only as good as the field of view: four slices below the kidneys say so.
+    phases, labels = phantom.make_study()
+    volume, grid = phases["P"]
+    assert not labels[:4].any()
+    slab = np.ascontiguousarray(volume[:4])
+    study_id = model_client.upload_study({"P": (slab, Geometry(spacing=grid.spacing, origin=grid.origin))}).study_id
+    try:
+        result = model_client.analyze(study_id)
+        assert result.diagnosis["verdict"] == "no renal mass found" and result.diagnosis["lesions"] == []
+        assert result.diagnosis["phaseCheck"]["warnings"] == [
+            'no kidney found in the scan given as P: it may not cover the kidneys, and "no renal mass found" does not rule a mass out']
+    finally:
+        model_client.delete_study(study_id)
