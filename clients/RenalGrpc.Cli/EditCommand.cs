@@ -134,7 +134,7 @@ internal sealed class SegmentationCommand : ICliCommand
     public string Summary => "save a stored revision of a study's label map";
     public string Usage => """
         usage: renal segmentation --study ID --out labels.nii.gz|.nrrd|.seg.nrrd [--revision N] [--server URL] [--token T | --token-file PATH] [--tls-ca PATH] [--tls-client-cert PATH --tls-client-key PATH]
-          --revision N   the revision (default: the latest); revision 1 is what Analyze answered
+          --revision N   the revision (default: the latest); the first of an analysis is what Analyze answered
         """ + "\n" + ServerConnection.Usage;
     public IReadOnlySet<string> Switches { get; } = new HashSet<string>();
 

@@ -30,7 +30,7 @@ public sealed partial class EditTests
         var studyId = await UploadAndAnalyzeAsync();
         var box = new VoxelBox { SizeI = 1, SizeJ = 1, SizeK = 1 };
         var future = await RpcAssert.FailsWith(StatusCode.Aborted, () => SubmitAsync(Region(studyId, 7, box, [1], [1])));
-        Assert.Equal("base_revision 7 is not stored: the latest revision is 1 (a new Analyze starts the revisions again at 1); fetch it and edit that", future.Status.Detail);
+        Assert.Equal("base_revision 7 is not stored: the latest revision is 1; fetch it and edit that", future.Status.Detail);
         Assert.Equal("STALE_REVISION", RpcAssert.Reason(future));
 
         // Phase 9 is no phase; it used to be read as "unspecified" and answered with the reference grid.

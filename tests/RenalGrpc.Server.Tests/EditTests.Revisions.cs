@@ -1,3 +1,6 @@
+using Google.Rpc;
+using Grpc.Core;
+using RenalGrpc.Server.Tests.Support;
 using RenalGrpc.V1;
 
 namespace RenalGrpc.Server.Tests;
@@ -41,5 +44,90 @@ public sealed partial class EditTests
             Assert.Equal((uint)r, header.Revision);
             Assert.True(revisions[r - 1].AsSpan().SequenceEqual(labels), $"revision {r} differs from what was submitted");
         }
+    }
+
+    [Fact]
+    public async Task ANewAnalyzeTakesTheNextRevisionNumber_SoAnEditOfTheLabelsItReplacedIsStale()
+    {
+        // Studies are addressed by content, so two clients sending the same scans share one. When one
+        // analyses again (e.g. with another reference phase: another grid) after the other edited, the
+        // other's next edit "of revision 1" must be refused, not applied to labels it never saw. Until
+        // session 23 every Analyze started again at revision 1 and such a whole-map edit went through.
+        var studyId = await UploadAndAnalyzeAsync();
+        var box = new VoxelBox { I0 = 5, J0 = 4, K0 = 3, SizeI = 3, SizeJ = 3, SizeK = 2 };
+        Assert.Equal(2u, (await SubmitAsync(Region(studyId, 1, box, [18], [2]))).Revision);
+
+        var headers = new List<SegmentationHeader>();
+        Diagnosis? diagnosis = null;
+        using (var call = _server.Analysis.Analyze(new AnalyzeRequest { StudyId = studyId, Options = new AnalyzeOptions { PerPhaseMasks = true } }))
+        {
+            await foreach (var message in call.ResponseStream.ReadAllAsync())
+            {
+                if (message.SegmentationHeader is { } header) headers.Add(header);
+                diagnosis = message.Diagnosis ?? diagnosis;
+            }
+        }
+
+        Assert.Equal(2, headers.Count); // the reference grid and P's own
+        Assert.All(headers, h => Assert.Equal(3u, h.Revision));
+        Assert.Equal(3u, diagnosis!.Revision);
+        Assert.Equal(3u, (await _server.Studies.GetStudyAsync(new GetStudyRequest { StudyId = studyId })).SegmentationRevision);
+        var (latest, labels) = await FetchAsync(studyId);
+        Assert.Equal(3u, latest.Revision);
+        Assert.Equal(AnalyzeLabels(), labels); // the new analysis: the edit of revision 2 is not in it
+
+        foreach (var old in new uint[] { 1, 2 })
+        {
+            var stale = await RpcAssert.FailsWith(StatusCode.Aborted, () => SubmitAsync(WholeMap(studyId, old, AnalyzeLabels())));
+            Assert.Equal($"base_revision {old} is stale: a later Analyze of this study replaced it with revision 3 (the latest revision is 3); fetch the latest and edit that", stale.Status.Detail);
+            Assert.Equal("3", stale.GetRpcStatus()!.GetDetail<ErrorInfo>().Metadata["current_revision"]);
+
+            var gone = await RpcAssert.FailsWith(StatusCode.NotFound, () => FetchAsync(studyId, old));
+            Assert.Equal("REVISION_NOT_FOUND", RpcAssert.Reason(gone));
+            Assert.EndsWith($"has no revision {old}: a later Analyze replaced it; revisions run from 3 to 3", gone.Status.Detail);
+        }
+
+        Assert.Equal(1, _engine.DiagnoseRuns); // the refused edits never reached the engine
+
+        // The new labels are edited as usual, numbered on from 3, and 3 stays fetchable.
+        Assert.Equal(4u, (await SubmitAsync(Region(studyId, 3, box, [18], [2]))).Revision);
+        Assert.Equal(AnalyzeLabels(), (await FetchAsync(studyId, 3)).Labels);
+        var ahead = await RpcAssert.FailsWith(StatusCode.NotFound, () => FetchAsync(studyId, 5));
+        Assert.EndsWith("has no revision 5; revisions run from 3 to 4", ahead.Status.Detail);
+    }
+
+    [Fact]
+    public async Task AnAnalysisTooLargeToKeepIsAnsweredUnderItsOwnRevision_AndTheNextKeptOneCountsOn()
+    {
+        // 640 KiB of scan in a 1 MiB budget: its labels and aligned images do not fit beside it.
+        await using var server = await RunningServer.StartWithAnalyzerAsync(new FakeStudyAnalyzer(), "--memory-budget-mb", "1");
+        var studyId = (await server.UploadAsync(SyntheticStudy.Upload(SyntheticStudy.Phase(Phase.P, 128, 128, 20, seed: 67)))).StudyId;
+        async Task<uint> AnalyzeAsync()
+        {
+            using var call = server.Analysis.Analyze(new AnalyzeRequest { StudyId = studyId });
+            uint revision = 0;
+            await foreach (var message in call.ResponseStream.ReadAllAsync())
+            {
+                if (message.SegmentationHeader is { } header) revision = header.Revision;
+                if (message.Diagnosis is { } diagnosis) Assert.Equal(revision, diagnosis.Revision);
+            }
+
+            return revision;
+        }
+
+        Assert.Equal(1u, await AnalyzeAsync());
+        Assert.Equal(0u, (await server.Studies.GetStudyAsync(new GetStudyRequest { StudyId = studyId })).SegmentationRevision);
+        var edit = Region(studyId, 1, new VoxelBox { SizeI = 1, SizeJ = 1, SizeK = 1 }, [1], [2]);
+        using (var call = server.Analysis.SubmitEdit())
+        {
+            await call.RequestStream.WriteAsync(edit);
+            await call.RequestStream.CompleteAsync();
+            var e = await RpcAssert.FailsWith(StatusCode.FailedPrecondition, () => call.ResponseAsync);
+            Assert.Equal("STUDY_NOT_ANALYSED", RpcAssert.Reason(e));
+        }
+
+        // A second answer that is not kept either must not reuse the number the first one was answered under.
+        Assert.Equal(2u, await AnalyzeAsync());
+        Assert.Equal(0UL + 128 * 128 * 20 * 2, (ulong)server.MemoryUsedBytes);
     }
 }

@@ -211,3 +211,34 @@ def test_a_scan_that_shows_no_kidney_is_warned_about_not_called_clean(model_clie
             'no kidney found in the scan given as P: it may not cover the kidneys, and "no renal mass found" does not rule a mass out']
     finally:
         model_client.delete_study(study_id)
+
+
+def test_a_new_analyze_makes_edits_of_the_labels_it_replaced_stale(model_client):
+    # Two clients sending the same scans share one study (content addressed). One analyses with P as
+    # the reference, the other again with N (another grid): the first one's edit of its revision must
+    # be refused with the new revision named, not applied to labels on a grid it never saw.
+    phases, _ = phantom.make_study(seed=11)
+    study_id = model_client.upload_study({"N": phases["N"], "P": phases["P"]}).study_id
+    try:
+        first = model_client.analyze(study_id)
+        second = model_client.analyze(study_id, reference_phase="N")
+        assert (first.reference_phase, second.reference_phase) == ("P", "N")
+        assert second.revision == first.revision + 1 == second.diagnosis["revision"]
+        assert model_client.get_study(study_id).segmentation_revision == second.revision
+
+        painted = first.labels.copy()
+        painted[first.labels == 2] = 1
+        painted[0, 0, 0] = 2 if painted[0, 0, 0] != 2 else 1
+        with pytest.raises(RenalError) as raised:
+            model_client.submit_edit(study_id, first.revision, first.labels, painted)
+        assert raised.value.code == grpc.StatusCode.ABORTED
+        assert raised.value.current_revision == second.revision
+        assert "a later Analyze of this study replaced it" in raised.value.message
+        with pytest.raises(RenalError) as raised:
+            model_client.get_segmentation(study_id, revision=first.revision)
+        assert raised.value.code == grpc.StatusCode.NOT_FOUND
+        # The labels stored are the second Analyze's, untouched.
+        latest = model_client.get_segmentation(study_id)
+        assert latest.revision == second.revision and np.array_equal(latest.labels, second.labels)
+    finally:
+        model_client.delete_study(study_id)

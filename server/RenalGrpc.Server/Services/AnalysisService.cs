@@ -20,9 +20,6 @@ namespace RenalGrpc.Server.Services;
 /// </summary>
 public sealed partial class AnalysisService(StudyStore store, InferenceWorker worker, ILogger<AnalysisService> logger) : V1.AnalysisService.AnalysisServiceBase
 {
-    /// <summary>The revision Analyze's labels get; edits will count up from it.</summary>
-    public const uint AnalyzedRevision = 1;
-
     public override async Task Analyze(V1.AnalyzeRequest request, IServerStreamWriter<V1.AnalyzeResponse> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
@@ -60,20 +57,23 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
         await responseStream.WriteAsync(Encoding(0, "streaming the segmentation"), ct);
         var labels = SegmentationEncoder.AsUInt8(analysis.Labels);
         var reference = analysis.Diagnosis.ReferencePhase;
-        await StreamLabelsAsync(labels, reference, isReferenceGrid: true, responseStream, ct);
+        // Kept before streaming: the header must carry the revision number the store gives these labels
+        // (the next unused one, so an edit against an earlier Analyze's labels is stale). Kept labels are
+        // never written to, so streaming them while an edit makes the next revision is safe.
+        var revision = store.AttachAnalysis(studyId, analysis.Aligned, labels,
+            analysis.LesionVoxels is { } voxels ? new DiagnosedLabels(analysis.Diagnosis, voxels) : null).Revision;
+        await StreamLabelsAsync(labels, reference, revision, isReferenceGrid: true, responseStream, ct);
         if (options.PerPhaseMasks)
         {
             foreach (var (phase, mask) in analysis.PhaseLabels.OrderBy(p => Array.IndexOf(PhaseOrder, p.Key)))
             {
-                await StreamLabelsAsync(SegmentationEncoder.AsUInt8(mask), phase, isReferenceGrid: false, responseStream, ct);
+                await StreamLabelsAsync(SegmentationEncoder.AsUInt8(mask), phase, revision, isReferenceGrid: false, responseStream, ct);
             }
         }
 
-        store.AttachAnalysis(studyId, analysis.Aligned, labels,
-            analysis.LesionVoxels is { } voxels ? new DiagnosedLabels(analysis.Diagnosis, voxels) : null);
         var encodingSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         await responseStream.WriteAsync(Encoding(1, "done"), ct);
-        var diagnosis = DiagnosisMapping.MapToDiagnosis(analysis.Diagnosis, studyId, AnalyzedRevision, worker.ModelVersion,
+        var diagnosis = DiagnosisMapping.MapToDiagnosis(analysis.Diagnosis, studyId, revision, worker.ModelVersion,
             [.. analysis.Timings, new StageTiming(AnalysisStage.Encoding, null, encodingSeconds)], analysis.Refinement, analysis.PhaseCheck);
         await responseStream.WriteAsync(new V1.AnalyzeResponse { Diagnosis = diagnosis }, ct);
         LogAnswered(logger, studyId, reference, analysis.Diagnosis.Lesions.Count, labels.Buffer.LongLength);
@@ -84,9 +84,9 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
     private static V1.AnalyzeResponse Encoding(double fraction, string message) =>
         new() { Progress = new V1.Progress { Stage = V1.Stage.Encoding, Fraction = fraction, Message = message } };
 
-    private static async Task StreamLabelsAsync(Volume labels, string phase, bool isReferenceGrid, IServerStreamWriter<V1.AnalyzeResponse> responseStream, CancellationToken ct)
+    private static async Task StreamLabelsAsync(Volume labels, string phase, uint revision, bool isReferenceGrid, IServerStreamWriter<V1.AnalyzeResponse> responseStream, CancellationToken ct)
     {
-        await responseStream.WriteAsync(new V1.AnalyzeResponse { SegmentationHeader = SegmentationEncoder.Header(labels, phase, AnalyzedRevision, isReferenceGrid) }, ct);
+        await responseStream.WriteAsync(new V1.AnalyzeResponse { SegmentationHeader = SegmentationEncoder.Header(labels, phase, revision, isReferenceGrid) }, ct);
         foreach (var chunk in SegmentationEncoder.Chunks(labels, phase))
         {
             await responseStream.WriteAsync(new V1.AnalyzeResponse { SegmentationChunk = chunk }, ct);
@@ -107,7 +107,7 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
         if (kept.Revision != header.BaseRevision)
         {
             // Refused before reading any label bytes; checked again when the revision is stored.
-            throw StudyRequestException.Stale(header.BaseRevision, kept.Revision);
+            throw StudyRequestException.Stale(header.BaseRevision, kept);
         }
 
         var started = Stopwatch.GetTimestamp();
@@ -191,7 +191,7 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
         var study = store.Get(request.StudyId);
         var kept = study.Analysis ?? throw StudyRequestException.NotAnalysed(study.Id);
         var revision = request.Revision == 0 ? kept.Revision : request.Revision;
-        var labels = kept.LabelsAt(revision) ?? throw RpcErrors.RevisionNotFound(study.Id, request.Revision, kept.Revision);
+        var labels = kept.LabelsAt(revision) ?? throw RpcErrors.RevisionNotFound(study.Id, request.Revision, kept.FirstRevision, kept.Revision);
         var reference = kept.Aligned.ReferencePhase;
         var phase = DiagnosisMapping.MapToPhaseCode(request.Phase);
         if (phase is null && request.Phase != V1.Phase.Unspecified)

@@ -32,8 +32,10 @@ public static class RpcErrors
     public static RpcException Unimplemented(string message, string reason) =>
         Build(Code.Unimplemented, message, reason);
 
-    public static RpcException RevisionNotFound(string studyId, uint revision, uint latest) =>
-        Build(Code.NotFound, $"study '{studyId}' has no revision {revision}; revisions run from 1 to {latest}", "REVISION_NOT_FOUND", badRequestField: "revision");
+    public static RpcException RevisionNotFound(string studyId, uint revision, uint first, uint latest) =>
+        Build(Code.NotFound, revision < first
+            ? $"study '{studyId}' has no revision {revision}: a later Analyze replaced it; revisions run from {first} to {latest}"
+            : $"study '{studyId}' has no revision {revision}; revisions run from {first} to {latest}", "REVISION_NOT_FOUND", badRequestField: "revision");
 
     public static RpcException FailedPrecondition(string subject, string message, string reason) =>
         Build(Code.FailedPrecondition, message, reason, preconditionSubject: subject);

@@ -91,6 +91,14 @@ public sealed class StoredStudy(string id, IReadOnlyList<StoredPhase> phases, Da
 
     public uint SegmentationRevision => Analysis?.Revision ?? 0;
 
+    /// <summary>
+    /// The highest revision number given out for this study, kept or not (read and written under the
+    /// store's lock). A new Analyze numbers its labels from here, so a number never names two label
+    /// maps: an edit made against an earlier Analyze's labels (another grid, if the reference phase
+    /// changed) is stale instead of being applied to the new ones.
+    /// </summary>
+    internal uint RevisionsIssued { get; set; }
+
     internal StoredAnalysis? ReplaceAnalysis(StoredAnalysis? analysis) => Interlocked.Exchange(ref _analysis, analysis);
 
     public DateTimeOffset ExpiresAt => new(Interlocked.Read(ref _expiresAtTicks), TimeSpan.Zero);
@@ -102,30 +110,35 @@ public sealed class StoredStudy(string id, IReadOnlyList<StoredPhase> phases, Da
 /// What Analyze leaves with a study so edits re-classify without re-segmenting: every phase on the
 /// reference grid, the latest revision's reference-grid labels whole, and per older revision the
 /// <see cref="RevisionUndo"/> that gets it back from the one after it (<c>Undo[n - 1]</c> turns
-/// revision n + 1 into n; Analyze's result is revision 1), and the bytes they hold (counted in the
+/// revision <c>FirstRevision + n</c> into the one before; Analyze's result is <see cref="FirstRevision"/>:
+/// 1, or the number after the last one an earlier Analyze and its edits used), and the bytes they hold (counted in the
 /// store's memory budget). Immutable: an edit makes a new record with one more revision, so a reader
 /// streaming an old revision never sees it change. <see cref="Diagnosed"/> is the latest revision's
 /// diagnosis with each lesion's voxels (a few runs per lesion, not counted in the budget), so the next
 /// edit re-measures only the lesions it touches; null = re-diagnose whole.
 /// </summary>
-public sealed record StoredAnalysis(AlignedStudy Aligned, Volume Labels, IReadOnlyList<RevisionUndo> Undo, ulong Bytes, DiagnosedLabels? Diagnosed = null)
+public sealed record StoredAnalysis(AlignedStudy Aligned, Volume Labels, IReadOnlyList<RevisionUndo> Undo, ulong Bytes, DiagnosedLabels? Diagnosed = null, uint FirstRevision = 1)
 {
     /// <summary>The latest revision's number.</summary>
-    public uint Revision => (uint)Undo.Count + 1;
+    public uint Revision => FirstRevision + (uint)Undo.Count;
 
     /// <summary>
-    /// The labels of revision <paramref name="revision"/> (1-based); null when there is no such
-    /// revision. An older one is rebuilt from the latest (a copy, then each undo box written back).
+    /// The labels of revision <paramref name="revision"/>; null when this analysis has no such
+    /// revision (before <see cref="FirstRevision"/> or after the latest). An older one is rebuilt
+    /// from the latest (a copy, then each undo box written back).
     /// </summary>
     public Volume? LabelsAt(uint revision)
     {
-        if (revision < 1 || revision > Revision) return null;
+        if (revision < FirstRevision || revision > Revision) return null;
         if (revision == Revision) return Labels;
         var buffer = (byte[])Labels.Buffer.Clone();
-        for (int n = Undo.Count - 1; n >= revision - 1; n--) Undo[n].ApplyTo(buffer, Labels.Size);
+        for (int n = Undo.Count - 1; n >= revision - FirstRevision; n--) Undo[n].ApplyTo(buffer, Labels.Size);
         return new Volume(Labels.Geometry, Labels.VoxelType, buffer);
     }
 
     public static ulong BytesOf(AlignedStudy aligned, Volume labels) =>
         (ulong)labels.Buffer.LongLength + aligned.ImagesOnReference.Values.Aggregate(0UL, (sum, v) => sum + (ulong)v.Buffer.LongLength);
 }
+
+/// <summary>What <see cref="StudyStore.AttachAnalysis"/> did: the revision number the labels got and the kept analysis (null when not kept).</summary>
+public readonly record struct AttachedAnalysis(uint Revision, StoredAnalysis? Kept);

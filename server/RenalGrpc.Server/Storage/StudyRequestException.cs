@@ -38,12 +38,17 @@ public sealed class StudyRequestException(StudyErrorKind kind, string field, str
     public static StudyRequestException FailedPrecondition(string field, string message, string reason) =>
         new(StudyErrorKind.FailedPrecondition, field, message, reason);
 
-    public static StudyRequestException Stale(uint baseRevision, uint currentRevision) =>
-        new(StudyErrorKind.Aborted, "base_revision",
-            baseRevision > currentRevision
-                ? $"base_revision {baseRevision} is not stored: the latest revision is {currentRevision} (a new Analyze starts the revisions again at 1); fetch it and edit that"
-                : $"base_revision {baseRevision} is stale: the latest revision is {currentRevision}; fetch it and edit that", "STALE_REVISION")
-        { CurrentRevision = currentRevision };
+    /// <summary>An edit against a revision that is not the latest of <paramref name="current"/>, the kept analysis.</summary>
+    public static StudyRequestException Stale(uint baseRevision, StoredAnalysis current)
+    {
+        var latest = current.Revision;
+        var message = baseRevision > latest
+            ? $"base_revision {baseRevision} is not stored: the latest revision is {latest}; fetch it and edit that"
+            : baseRevision < current.FirstRevision
+                ? $"base_revision {baseRevision} is stale: a later Analyze of this study replaced it with revision {current.FirstRevision} (the latest revision is {latest}); fetch the latest and edit that"
+                : $"base_revision {baseRevision} is stale: the latest revision is {latest}; fetch it and edit that";
+        return new(StudyErrorKind.Aborted, "base_revision", message, "STALE_REVISION") { CurrentRevision = latest };
+    }
 
     public static StudyRequestException NotFound(string studyId) =>
         new(StudyErrorKind.NotFound, "study_id", StudyIdentity.IsWellFormed(studyId)

@@ -145,23 +145,27 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
     }
 
     /// <summary>
-    /// Keeps an analysis with its study as revision 1, replacing any earlier one. Returns null (and
-    /// keeps nothing) when the study is gone or the result does not fit the memory budget; the
-    /// diagnosis is still answered, only later edits would need a new Analyze.
+    /// Keeps an analysis with its study, replacing any earlier one and its revisions, under the next
+    /// revision number the study has not used (1 for its first Analyze): numbers are never reused,
+    /// so an edit against the replaced labels is refused as stale. <see cref="AttachedAnalysis.Kept"/>
+    /// is null (and nothing is kept) when the study is gone or the result does not fit the memory
+    /// budget; the diagnosis is still answered under that revision, only later edits would need a new Analyze.
     /// </summary>
-    public StoredAnalysis? AttachAnalysis(string studyId, AlignedStudy aligned, Volume labels, DiagnosedLabels? diagnosed = null)
+    public AttachedAnalysis AttachAnalysis(string studyId, AlignedStudy aligned, Volume labels, DiagnosedLabels? diagnosed = null)
     {
         var bytes = StoredAnalysis.BytesOf(aligned, labels);
         lock (_gate)
         {
             if (!_studies.TryGetValue(studyId, out var study))
             {
-                return null;
+                return new AttachedAnalysis(1, null);
             }
 
+            var revision = study.RevisionsIssued + 1;
+            study.RevisionsIssued = revision;
             var previousBytes = study.Analysis?.Bytes ?? 0;
             var available = (ulong)Math.Max(0, Options.MemoryBudgetBytes - _memoryUsedBytes) + previousBytes;
-            var analysis = bytes <= available ? new StoredAnalysis(aligned, labels, [], bytes, diagnosed) : null;
+            var analysis = bytes <= available ? new StoredAnalysis(aligned, labels, [], bytes, diagnosed, revision) : null;
             study.ReplaceAnalysis(analysis);
             _memoryUsedBytes += (long)(analysis?.Bytes ?? 0) - (long)previousBytes;
             Touch(study);
@@ -170,7 +174,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
                 LogAnalysisNotKept(logger, studyId, bytes, available);
             }
 
-            return analysis;
+            return new AttachedAnalysis(revision, analysis);
         }
     }
 
@@ -194,7 +198,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
             var current = study.Analysis ?? throw StudyRequestException.NotAnalysed(studyId);
             if (current.Revision != baseRevision)
             {
-                throw StudyRequestException.Stale(baseRevision, current.Revision);
+                throw StudyRequestException.Stale(baseRevision, current);
             }
 
             // The new map replaces the old one as the whole latest; what stays of the old one is its
@@ -211,6 +215,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
 
             var next = current with { Labels = labels, Undo = [.. current.Undo, undo], Bytes = current.Bytes + bytes, Diagnosed = diagnosed };
             study.ReplaceAnalysis(next);
+            study.RevisionsIssued = next.Revision;
             _memoryUsedBytes += (long)bytes;
             Touch(study);
             LogRevisionStored(logger, studyId, next.Revision, bytes);
