@@ -16,6 +16,7 @@ internal sealed class TrainCommand : ICliCommand
         usage: renal train --data DIR --out MODEL [--stage seg|cls|both] [--epochs N] [--seg-epochs N] [--cls-epochs N]
                            [--val-fraction F] [--seed S] [--threads N] [--batch-size N] [--version V]
                            [--cls-crops per-phase|reference] [--cls-crop-jitter F] [--cls-flip-average]
+                           [--cls-phase-dropout F] [--cls-min-phases K]
           --data DIR        dataset in the DATASET.md layout (renal phantom) or the KiTS23 layout
           --out MODEL       checkpoint folder; an existing checkpoint there is the starting point, and
                             OUT/train-state holds resumable state (rerun the same command to resume)
@@ -30,6 +31,9 @@ internal sealed class TrainCommand : ICliCommand
                             reference phase's grid and cut on its largest lesion slice, as inference cuts them)
           --cls-crop-jitter F  share of classifier training crops cut as from a predicted mask: mask grown or
                             shrunk by a voxel, box moved by up to a voxel (default 0)
+          --cls-phase-dropout F  share of classifier training samples that lose phases (default 0.25)
+          --cls-min-phases K  fewest phases such a sample keeps, drawn from K to one fewer than the case has
+                            (1, 2 or 3; default: exactly one phase dropped). 1 teaches single-scan studies
           --cls-flip-average  the classifier's softmax is also averaged over its crops flipped along rows,
                             columns and both (stored in the checkpoint; validation uses it too)
           --version V       model version written into checkpoint.json (default: the starting
@@ -68,6 +72,8 @@ internal sealed class TrainCommand : ICliCommand
             {
                 Epochs = clsEpochs,
                 CropJitter = args.DoubleValue("--cls-crop-jitter", 0, 0, 1),
+                PhaseDropout = args.DoubleValue("--cls-phase-dropout", clsDefaults.PhaseDropout, 0, 1),
+                MinPhasesAfterDropout = args.Value("--cls-min-phases") is null ? null : args.IntValue("--cls-min-phases", 0, 1, 3),
                 FlipAverage = args.Flag("--cls-flip-average"),
                 CropSource = args.Value("--cls-crops") switch
                 {

@@ -98,7 +98,12 @@ public static class TrainingRun
             // Always a fresh network of the current shape: the classifier trains from scratch in minutes.
             classifier = new SubtypeClassifier(new SubtypeClassifierOptions());
             additionalClassifiers = Array.Empty<SubtypeClassifier>(); // a new classifier replaces an ensemble: its members were not trained with it
-            metadata = metadata with { ClassifierCrop = metadata.ClassifierCrop with { FlipAverage = request.Classification.FlipAverage } };
+            metadata = metadata with
+            {
+                ClassifierCrop = metadata.ClassifierCrop with { FlipAverage = request.Classification.FlipAverage },
+                ClassifierMinPhases = Classification.ClassifierTraining.FewestPhasesTrained(
+                    train.Where(c => c.Subtype is not null).Select(c => c.Phases.Count), request.Classification),
+            };
             foreach (var (key, value) in Classification.ClassifierTraining.Run(classifier, train, validation, metadata,
                          request.Classification with { Seed = request.Seed }, stateFolder, log, cancellationToken))
                 metrics[key] = value;
@@ -120,7 +125,8 @@ public static class TrainingRun
             {
                 Steps = request.Classification.Epochs,
                 Notes = $"trained by `renal train --stage cls`: {request.Classification.Epochs} epochs (steps count epochs), " +
-                        $"{request.Classification.CropSource} crops, crop jitter {request.Classification.CropJitter}, flip average {request.Classification.FlipAverage}; synthetic data, not for clinical use",
+                        $"{request.Classification.CropSource} crops, crop jitter {request.Classification.CropJitter}, flip average {request.Classification.FlipAverage}, " +
+                        $"phase dropout {request.Classification.PhaseDropout} ({(request.Classification.MinPhasesAfterDropout is { } least ? $"down to {least} phase(s)" : "one phase")}); synthetic data, not for clinical use",
             }),
         };
         // Undefined metrics (an AUC for a class absent from a small validation split) are left out: JSON has no NaN.

@@ -54,6 +54,9 @@ public sealed class TrainingRunTests(TinyDataset data)
         Assert.Equal(5, classifier.Seed);
         Assert.Contains("--stage cls", classifier.Notes);
         Assert.Contains("PerPhase crops", classifier.Notes);
+        Assert.Contains("phase dropout 0.25 (one phase)", classifier.Notes);
+        // The generated cases have all four phases and the default dropout takes one: lesions were seen in 3 or more.
+        Assert.Equal(3, ModelCheckpoint.ReadMetadata(output).ClassifierMinPhases);
         Directory.Delete(output, true);
     }
 
@@ -115,8 +118,14 @@ public sealed class TrainingRunTests(TinyDataset data)
         var request = data.Request(output, TrainingStages.Classification);
         TrainingRun.Execute(request with
         {
-            Classification = request.Classification with { CropSource = Classification.ClassifierCropSource.Reference, CropJitter = 0.5, FlipAverage = true },
+            Classification = request.Classification with
+            {
+                CropSource = Classification.ClassifierCropSource.Reference, CropJitter = 0.5, FlipAverage = true,
+                PhaseDropout = 0.4, MinPhasesAfterDropout = 1,
+            },
         }, log.Add, CancellationToken.None);
+        Assert.Equal(1, ModelCheckpoint.ReadMetadata(output).ClassifierMinPhases);
+        Assert.Contains("phase dropout 0.4 (down to 1 phase(s))", ModelCheckpoint.ReadMetadata(output).ClassifierTraining!.Notes);
         Assert.Contains(log, l => l.Contains("lesions cut (Reference)", StringComparison.Ordinal));
         Assert.True(ModelCheckpoint.ReadMetadata(output).ClassifierCrop.FlipAverage);
         Assert.Contains("Reference crops, crop jitter 0.5, flip average True", ModelCheckpoint.ReadMetadata(output).ClassifierTraining!.Notes);

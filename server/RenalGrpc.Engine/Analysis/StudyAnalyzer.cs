@@ -133,6 +133,8 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
             var clock = Stopwatch.StartNew();
             var diagnosed = StudyDiagnoser.DiagnoseWithVoxels(aligned, referenceLabels, classifier, Settings.Postprocessing.Connectivity, cancellationToken);
             var phaseCheck = PhaseConsistencyCheck.Check(aligned, referenceLabels);
+            if (FewPhaseSubtypes.Warnings(diagnosed.Diagnosis.Lesions, model.Metadata.ClassifierMinPhases) is { Count: > 0 } fewPhases)
+                phaseCheck = phaseCheck with { Warnings = [.. phaseCheck.Warnings, .. fewPhases] };
             timings.Add(new StageTiming(AnalysisStage.Classification, null, clock.Elapsed.TotalSeconds));
             progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 1));
 

@@ -66,6 +66,14 @@ public sealed record CheckpointMetadata
     /// <summary>How the classifier's lesion crops are cut (training and inference must agree).</summary>
     public CropOptions ClassifierCrop { get; init; } = new();
 
+    /// <summary>
+    /// The fewest phases the classifier saw a lesion through in training (after its phase dropout).
+    /// A lesion classified from fewer is answered with a warning: the classifier reads enhancement
+    /// between phases, and a single phase stands in for the missing ones as if they did not enhance.
+    /// Null = not recorded (checkpoints before 0.4.5): no such warning.
+    /// </summary>
+    public int? ClassifierMinPhases { get; init; }
+
     /// <summary>Tile (z, y, x) the segmentation network was trained and is run with.</summary>
     public IReadOnlyList<int> TileShape { get; init; } = new[] { 32, 96, 96 };
 
@@ -103,6 +111,7 @@ public sealed record CheckpointMetadata
         if (Labels is null || Labels.Count != Segmentation?.Classes) return $"{Labels?.Count} labels listed for a network with {Segmentation?.Classes} classes";
         if (Subtypes is null || Subtypes.Count != Classifier?.Classes) return $"{Subtypes?.Count} subtypes listed for a classifier with {Classifier?.Classes} classes";
         if (ClassifierMembers is < 1 or > MaxClassifierMembers) return $"{ClassifierMembers} classifier members: 1 to {MaxClassifierMembers} are allowed";
+        if (ClassifierMinPhases is < 1 or > 4) return $"classifierMinPhases is {ClassifierMinPhases}: 1 to 4 phases";
         if (Phases is null || Phases.Count == 0) return "no phases listed";
         if (Refinement is not null && Refinement.Network?.Classes != Labels.Count) return $"the ROI network has {Refinement.Network?.Classes} classes for {Labels.Count} labels";
         if (SpacingMm is null || SpacingMm.Count != 3 || SpacingMm.Any(s => !(s > 0) || !double.IsFinite(s))) return "spacing must be three positive numbers (mm)";

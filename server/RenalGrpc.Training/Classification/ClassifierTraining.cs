@@ -125,10 +125,39 @@ public static class ClassifierTraining
     /// <summary>One training input: a random triplet of the phases left after dropout.</summary>
     private static float[] TrainingStack(CaseCrops c, ClassifierTrainingOptions options, Random random)
     {
-        var available = c.Crops.Keys.Order(StringComparer.Ordinal).ToList();
-        if (available.Count > 1 && random.NextDouble() < options.PhaseDropout) available.RemoveAt(random.Next(available.Count));
-        var triplets = PhaseTriplets.For(available);
+        var triplets = PhaseTriplets.For(PhasesAfterDropout(c.Crops.Keys, options, random));
         return PhaseTriplets.Stack(triplets[random.Next(triplets.Count)], c.Crops);
+    }
+
+    /// <summary>
+    /// The phases a training sample keeps: all of them, or with probability <see cref="ClassifierTrainingOptions.PhaseDropout"/>
+    /// fewer (one fewer, or a number drawn from <see cref="ClassifierTrainingOptions.MinPhasesAfterDropout"/> to one fewer).
+    /// Without a minimum the random draws are those of every run before it existed, so old commands repeat exactly.
+    /// </summary>
+    public static List<string> PhasesAfterDropout(IEnumerable<string> phases, ClassifierTrainingOptions options, Random random)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(random);
+        var available = phases.Order(StringComparer.Ordinal).ToList();
+        if (available.Count > 1 && random.NextDouble() < options.PhaseDropout)
+        {
+            int keep = options.MinPhasesAfterDropout is { } least
+                ? random.Next(Math.Min(least, available.Count - 1), available.Count)
+                : available.Count - 1;
+            while (available.Count > keep) available.RemoveAt(random.Next(available.Count));
+        }
+        return available;
+    }
+
+    /// <summary>
+    /// The fewest phases a training sample was classified from (what inference can compare a study
+    /// against): the fewest any training case has, less what dropout takes.
+    /// </summary>
+    public static int FewestPhasesTrained(IEnumerable<int> phasesPerCase, ClassifierTrainingOptions options)
+    {
+        int fewest = phasesPerCase.DefaultIfEmpty(0).Min();
+        if (fewest <= 1 || options.PhaseDropout <= 0) return fewest;
+        return options.MinPhasesAfterDropout is { } least ? Math.Min(least, fewest - 1) : fewest - 1;
     }
 
     /// <summary>Flips along rows/columns, per-channel intensity scale and shift, Gaussian noise; the mask channel is only flipped.</summary>

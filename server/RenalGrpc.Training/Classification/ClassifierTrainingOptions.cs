@@ -9,8 +9,16 @@ public sealed record ClassifierTrainingOptions
     public double WeightDecay { get; init; } = 1e-4;
     public int Seed { get; init; }
 
-    /// <summary>Probability that a training sample loses one contrast phase (replaced as at inference).</summary>
+    /// <summary>Probability that a training sample loses phases (replaced as at inference: <see cref="RenalGrpc.Engine.Classification.PhaseTriplets"/>).</summary>
     public double PhaseDropout { get; init; } = 0.25;
+
+    /// <summary>
+    /// Fewest phases a dropped-out sample keeps: its number of phases is drawn uniformly from this to
+    /// one less than the case has, then which ones uniformly. Null = exactly one phase is dropped (the
+    /// rule every classifier up to 0.4.4 was trained with, kept so their commands repeat exactly).
+    /// 1 teaches the single-phase stand-ins ((P, P, P), (N, N, N)) a study of one scan gets.
+    /// </summary>
+    public int? MinPhasesAfterDropout { get; init; }
 
     /// <summary>Where the training crops are cut: each phase's own grid (the paper) or the reference grid (as inference does).</summary>
     public ClassifierCropSource CropSource { get; init; } = ClassifierCropSource.PerPhase;
@@ -31,5 +39,6 @@ public sealed record ClassifierTrainingOptions
         if (!(LearningRate > 0 && LearningRate < 1)) throw new ArgumentException($"learning rate must be in (0, 1), got {LearningRate}");
         if (!(PhaseDropout >= 0 && PhaseDropout <= 1)) throw new ArgumentException($"phase dropout must be in [0, 1], got {PhaseDropout}");
         if (!(CropJitter >= 0 && CropJitter <= 1)) throw new ArgumentException($"crop jitter must be in [0, 1], got {CropJitter}");
+        if (MinPhasesAfterDropout is < 1 or > 3) throw new ArgumentException($"the fewest phases kept after dropout must be 1, 2 or 3, got {MinPhasesAfterDropout}");
     }
 }

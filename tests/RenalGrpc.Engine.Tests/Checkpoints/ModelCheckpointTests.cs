@@ -218,6 +218,20 @@ public sealed class ModelCheckpointTests : IDisposable
         Assert.Contains("slice average share 1.5", error.Problem);
     }
 
+    [Fact]
+    public void TheClassifiersFewestTrainedPhasesAreReadFromTheCheckpoint_AndAnImpossibleCountIsRefused()
+    {
+        SaveTiny(out _, out _);
+        Assert.Null(ModelCheckpoint.ReadMetadata(folder).ClassifierMinPhases);   // not recorded: no warning is possible
+        RewriteMetadata(m => m with { ClassifierMinPhases = 3 });
+        Assert.Contains("\"classifierMinPhases\": 3", File.ReadAllText(Path.Combine(folder, ModelCheckpoint.MetadataFile)));
+        Assert.Equal(3, ModelCheckpoint.ReadMetadata(folder).ClassifierMinPhases);
+
+        RewriteMetadata(m => m with { ClassifierMinPhases = 5 });
+        var error = Assert.Throws<ModelCheckpointException>(() => ModelCheckpoint.ReadMetadata(folder));
+        Assert.Contains("classifierMinPhases is 5", error.Problem);
+    }
+
     private void RewriteMetadata(Func<CheckpointMetadata, CheckpointMetadata> change)
     {
         var path = Path.Combine(folder, ModelCheckpoint.MetadataFile);
