@@ -245,4 +245,27 @@ public sealed class DefaultModelTests : IDisposable
         var tumor = Dice(VolumeFiles.Read(seg), VolumeFiles.Read(Path.Combine(study, "segmentation_P.nii.gz")), v => v == 2);
         Assert.True(tumor > 0.75, $"tumor Dice {tumor:F3} without D");
     }
+
+    // A classifier that never saw a lesion through fewer than three phases reads a missing phase's stand-in
+    // as no enhancement (0.4.4 called most tumors pRCC from N alone: MODEL.md); a model that records it warns.
+    [Fact]
+    public async Task Analyze_of_fewer_phases_than_the_classifier_was_trained_on_warns_about_the_subtype()
+    {
+        var study = await GenerateStudy(2027);
+        var model = _scratch.File("model-min3");
+        Directory.CreateDirectory(model);
+        foreach (var file in Directory.GetFiles(ModelFolder)) File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(model, "checkpoint.json")))!.AsObject();
+        json["classifierMinPhases"] = 3;
+        File.WriteAllText(Path.Combine(model, "checkpoint.json"), json.ToJsonString());
+
+        var phases = new[] { "N", "P" }.SelectMany(p => new[] { "--phase", $"{p}={Path.Combine(study, $"imaging_{p}.nii.gz")}" });
+        var run = await CliRun.Of(["analyze", "--local", "--model", model, .. phases]);
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("most likely", run.Stdout);
+        var warning = Assert.Single(run.Stdout.Split('\n'), l => l.Contains("read from N and P only", StringComparison.Ordinal));
+        Assert.StartsWith("WARNING the subtype", warning.Trim());
+        Assert.EndsWith("read from N and P only: the classifier was trained on lesions seen in 3 or more phases, so these subtype probabilities are not validated", warning.Trim());
+    }
 }

@@ -10,13 +10,17 @@ namespace RenalGrpc.Cli.Tests;
 /// </summary>
 public sealed class TrainCommandTests
 {
-    [Fact]
-    public async Task Unknown_crop_source_is_a_usage_error_before_anything_is_read()
+    [Theory]
+    [InlineData("--cls-crops", "sideways", "--cls-crops must be per-phase or reference")]
+    [InlineData("--cls-min-phases", "4", "--cls-min-phases")]
+    [InlineData("--cls-min-phases", "0", "--cls-min-phases")]
+    [InlineData("--cls-phase-dropout", "1.5", "--cls-phase-dropout")]
+    public async Task A_bad_classifier_option_is_a_usage_error_before_anything_is_read(string option, string value, string message)
     {
         using var scratch = new ScratchFolder();
-        var run = await CliRun.Of("train", "--data", scratch.File("missing"), "--out", scratch.File("model"), "--cls-crops", "sideways");
+        var run = await CliRun.Of("train", "--data", scratch.File("missing"), "--out", scratch.File("model"), option, value);
         Assert.Equal(ExitCodes.BadInput, run.ExitCode);
-        Assert.Contains("--cls-crops must be per-phase or reference", run.Stderr);
+        Assert.Contains(message, run.Stderr);
         Assert.False(Directory.Exists(scratch.File("model")));
     }
 
@@ -41,7 +45,8 @@ public sealed class TrainCommandTests
         {
             var model = scratch.File(name);
             ExternalProcess.Run("dotnet", [renal, "train", "--data", data, "--out", model, "--stage", "cls", "--cls-epochs", "2", "--seed", "3",
-                "--threads", "1", "--batch-size", "4", "--cls-crop-jitter", "0.5"], timeout: TimeSpan.FromMinutes(3));
+                "--threads", "1", "--batch-size", "4", "--cls-crop-jitter", "0.5", "--cls-phase-dropout", "0.5", "--cls-min-phases", "1"], timeout: TimeSpan.FromMinutes(3));
+            Assert.Equal(1, ModelCheckpoint.ReadMetadata(model).ClassifierMinPhases);
             return ModelCheckpoint.Sha256Of(Path.Combine(model, ModelCheckpoint.ClassifierFile));
         }
         Assert.Equal(Train("first"), Train("second"));
