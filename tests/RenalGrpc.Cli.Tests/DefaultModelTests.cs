@@ -246,21 +246,15 @@ public sealed class DefaultModelTests : IDisposable
         Assert.True(tumor > 0.75, $"tumor Dice {tumor:F3} without D");
     }
 
-    // A classifier that never saw a lesion through fewer than three phases reads a missing phase's stand-in
-    // as no enhancement (0.4.4 called most tumors pRCC from N alone: MODEL.md); a model that records it warns.
+    // The shipped classifier never saw a lesion through fewer than three phases (classifierMinPhases 3): it reads a
+    // missing phase's stand-in as no enhancement (0.4.4 called most tumors pRCC from N alone: MODEL.md), so it warns.
     [Fact]
     public async Task Analyze_of_fewer_phases_than_the_classifier_was_trained_on_warns_about_the_subtype()
     {
         var study = await GenerateStudy(2027);
-        var model = _scratch.File("model-min3");
-        Directory.CreateDirectory(model);
-        foreach (var file in Directory.GetFiles(ModelFolder)) File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
-        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(model, "checkpoint.json")))!.AsObject();
-        json["classifierMinPhases"] = 3;
-        File.WriteAllText(Path.Combine(model, "checkpoint.json"), json.ToJsonString());
-
+        Assert.Equal(3, RenalGrpc.Engine.Checkpoints.ModelCheckpoint.ReadMetadata(ModelFolder).ClassifierMinPhases);
         var phases = new[] { "N", "P" }.SelectMany(p => new[] { "--phase", $"{p}={Path.Combine(study, $"imaging_{p}.nii.gz")}" });
-        var run = await CliRun.Of(["analyze", "--local", "--model", model, .. phases]);
+        var run = await CliRun.Of(["analyze", "--local", "--model", ModelFolder, .. phases]);
 
         Assert.True(run.ExitCode == 0, run.Stderr);
         Assert.Contains("most likely", run.Stdout);

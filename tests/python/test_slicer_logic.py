@@ -127,10 +127,14 @@ def test_logic_analyzes_shows_segments_and_updates_the_diagnosis(server_with_mod
     reports = []
     session = core.analyze(core.read_phases(nodes), nodes, progress=lambda *r: reports.append(r))
     assert session.reference_phase == "P" and session.reference_node is nodes["P"]
-    # The phantom's phases enhance as named: the check ran (both phases measured, N aligned) and warns of nothing.
+    # The phantom's phases enhance as named: the check ran (both phases measured, N aligned) and warns only that
+    # two phases are fewer than the default classifier was trained on (when a tumour was found).
     assert sorted(session.diagnosis["phaseCheck"]["kidneyUpperQuartileHu"]) == ["N", "P"]
     assert list(session.diagnosis["phaseCheck"]["alignmentKidneyDice"]) == ["N"]
-    assert session.phase_warnings == []
+    tumours = [lesion for lesion in session.diagnosis["lesions"] if lesion["label"] == 2]
+    assert len(session.phase_warnings) == (1 if tumours else 0), session.phase_warnings
+    assert all("read from N and P only: the classifier was trained on lesions seen in 3 or more phases" in w
+               for w in session.phase_warnings)
     assert session.phase_nodes == nodes and phases_as_they_look(session.phase_nodes, session.diagnosis) == nodes
     assert reports[0][0] == "UPLOAD" and reports[-1][1] == pytest.approx(1.0)
     assert all(a[1] <= b[1] + 1e-9 for a, b in zip(reports, reports[1:]))
