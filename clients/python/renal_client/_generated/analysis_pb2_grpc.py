@@ -46,7 +46,9 @@ class AnalysisServiceServicer(object):
     def SubmitEdit(self, request_iterator, context):
         """Client streaming: an EditHeader, then (for a whole label map) label chunks. Applies the edit
         to base_revision and returns the new revision with the recomputed diagnosis, without
-        re-running segmentation. A stale base_revision gets ABORTED with the current revision.
+        re-running segmentation. A stale base_revision gets ABORTED with the current revision. A new
+        Analyze replaces the study's labels and their revisions and numbers its own from the next unused
+        revision (1 for the first), so an edit against a replaced revision is stale, never re-applied.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
