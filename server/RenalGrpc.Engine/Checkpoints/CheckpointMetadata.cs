@@ -70,7 +70,7 @@ public sealed record CheckpointMetadata
     /// The fewest phases the classifier saw a lesion through in training (after its phase dropout).
     /// A lesion classified from fewer is answered with a warning: the classifier reads enhancement
     /// between phases, and a single phase stands in for the missing ones as if they did not enhance.
-    /// Null = not recorded (checkpoints before 0.4.5): no such warning.
+    /// Null = not recorded (checkpoints written before session 23; the default 0.4.4 says 3): no such warning.
     /// </summary>
     public int? ClassifierMinPhases { get; init; }
 
