@@ -130,4 +130,61 @@ public sealed partial class EditTests
         Assert.Equal(2u, await AnalyzeAsync());
         Assert.Equal(0UL + 128 * 128 * 20 * 2, (ulong)server.MemoryUsedBytes);
     }
+
+    [Fact]
+    public async Task TheSameScansDeletedAndUploadedAgainNumberOnFromTheirLastRevision()
+    {
+        // A client keeps "revision 2" of a study; the study is deleted (or expires) and someone uploads the
+        // same scans again (same content, so the same id) and analyses them. Until session 24 that Analyze
+        // was revision 1 again and the client's next edit of 2 was applied to labels it never saw.
+        var studyId = await UploadAndAnalyzeAsync();
+        var box = new VoxelBox { I0 = 5, J0 = 4, K0 = 3, SizeI = 3, SizeJ = 3, SizeK = 2 };
+        Assert.Equal(2u, (await SubmitAsync(Region(studyId, 1, box, [18], [2]))).Revision);
+        await _server.Studies.DeleteStudyAsync(new DeleteStudyRequest { StudyId = studyId });
+
+        Assert.Equal(studyId, await UploadAndAnalyzeAsync());
+        Assert.Equal(3u, (await _server.Studies.GetStudyAsync(new GetStudyRequest { StudyId = studyId })).SegmentationRevision);
+        foreach (var old in new uint[] { 1, 2 })
+        {
+            var stale = await RpcAssert.FailsWith(StatusCode.Aborted, () => SubmitAsync(WholeMap(studyId, old, AnalyzeLabels())));
+            Assert.StartsWith($"base_revision {old} is stale: a later Analyze of this study replaced it with revision 3", stale.Status.Detail);
+        }
+
+        Assert.Equal(AnalyzeLabels(), (await FetchAsync(studyId)).Labels);
+        Assert.Equal(4u, (await SubmitAsync(Region(studyId, 3, box, [18], [2]))).Revision);
+    }
+
+    [Fact]
+    public async Task AStudyThatExpiredNumbersOnToo_AndAnAnalyzeThatOutlivedItsStudyTakesANumberOfItsOwn()
+    {
+        await using var server = await RunningServer.StartWithAnalyzerAsync(new FakeStudyAnalyzer(), "--study-ttl-seconds", "3");
+        var upload = SyntheticStudy.Upload(PhaseP);
+        async Task<uint> AnalyzeAsync(string id)
+        {
+            using var call = server.Analysis.Analyze(new AnalyzeRequest { StudyId = id });
+            uint revision = 0;
+            await foreach (var message in call.ResponseStream.ReadAllAsync())
+            {
+                if (message.Diagnosis is { } diagnosis) revision = diagnosis.Revision;
+            }
+
+            return revision;
+        }
+
+        var studyId = (await server.UploadAsync(upload)).StudyId;
+        Assert.Equal(1u, await AnalyzeAsync(studyId));
+        // 3 s, not 1: every call below refreshes the TTL, but a busy CI machine can pause longer than 1 s between two.
+        Assert.True(await RunningServer.EventuallyAsync(() => server.MemoryUsedBytes == 0, timeoutMs: 15000), "the study did not expire");
+
+        Assert.Equal(studyId, (await server.UploadAsync(upload)).StudyId);
+        Assert.Equal(2u, await AnalyzeAsync(studyId));
+        var stale = await RpcAssert.FailsWith(StatusCode.Aborted, async () =>
+        {
+            using var call = server.Analysis.SubmitEdit();
+            foreach (var message in WholeMap(studyId, 1, AnalyzeLabels())) await call.RequestStream.WriteAsync(message);
+            await call.RequestStream.CompleteAsync();
+            await call.ResponseAsync;
+        });
+        Assert.StartsWith("base_revision 1 is stale", stale.Status.Detail);
+    }
 }

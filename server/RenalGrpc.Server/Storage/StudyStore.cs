@@ -13,6 +13,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
 {
     private readonly Dictionary<string, StoredStudy> _studies = [];
     private readonly Lock _gate = new();
+    private readonly RetiredRevisions _retired = new();
     private long _memoryUsedBytes;
 
     public StudyStoreOptions Options { get; } = options;
@@ -114,6 +115,8 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
             {
                 return false;
             }
+
+            _retired.Retire(studyId, removed.RevisionsIssued);
         }
 
         Free(removed);
@@ -132,6 +135,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
             foreach (var study in expired)
             {
                 _studies.Remove(study.Id);
+                _retired.Retire(study.Id, study.RevisionsIssued);
             }
         }
 
@@ -146,8 +150,9 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
 
     /// <summary>
     /// Keeps an analysis with its study, replacing any earlier one and its revisions, under the next
-    /// revision number the study has not used (1 for its first Analyze): numbers are never reused,
-    /// so an edit against the replaced labels is refused as stale. <see cref="AttachedAnalysis.Kept"/>
+    /// revision number the study has not used (1 for its first Analyze; numbers carry on across an
+    /// expiry or delete and re-upload of the same scans, <see cref="RetiredRevisions"/>): numbers are
+    /// never reused, so an edit against the replaced labels is refused as stale. <see cref="AttachedAnalysis.Kept"/>
     /// is null (and nothing is kept) when the study is gone or the result does not fit the memory
     /// budget; the diagnosis is still answered under that revision, only later edits would need a new Analyze.
     /// </summary>
@@ -158,7 +163,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
         {
             if (!_studies.TryGetValue(studyId, out var study))
             {
-                return new AttachedAnalysis(1, null);
+                return new AttachedAnalysis(_retired.IssueNext(studyId), null);
             }
 
             var revision = study.RevisionsIssued + 1;
@@ -246,7 +251,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
                 return (Touch(raced), true);
             }
 
-            var study = new StoredStudy(session.StudyId, phases, now, now + Options.StudyTtl);
+            var study = new StoredStudy(session.StudyId, phases, now, now + Options.StudyTtl) { RevisionsIssued = _retired.Revive(session.StudyId) };
             _studies[study.Id] = study;
             LogStudyStored(logger, study.Id, phases.Count, study.TotalBytes);
             return (study, false);

@@ -49,6 +49,8 @@ class AnalysisServiceServicer(object):
         re-running segmentation. A stale base_revision gets ABORTED with the current revision. A new
         Analyze replaces the study's labels and their revisions and numbers its own from the next unused
         revision (1 for the first), so an edit against a replaced revision is stale, never re-applied.
+        The same scans deleted or expired and uploaded again number on from their last revision (within
+        one server process).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
