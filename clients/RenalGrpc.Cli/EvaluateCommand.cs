@@ -103,7 +103,7 @@ internal sealed class EvaluateCommand(IAnalyzerLoader localLoader) : ICliCommand
                     return new CaseOutcome(analysis.Diagnosis.ReferencePhase, analysis.Labels, tumor?.SubtypeProbabilities, clock.Elapsed.TotalSeconds, registered)
                     {
                         AlignedImages = saveAligned ? analysis.Aligned.ImagesOnReference : null,
-                        PhaseWarnings = analysis.PhaseCheck?.Warnings ?? [],
+                        PhaseWarnings = [.. analysis.PhaseCheck?.Warnings ?? [], .. analysis.Diagnosis.SubtypeWarnings],
                     };
                 }, line => stdout.WriteLine(line), cancellationToken, predictions, saveAligned);
             }

@@ -87,6 +87,9 @@ public static class DiagnosisMapping
             Refinement = refinement is null ? null : MapToRefinement(refinement),
             PhaseCheck = phaseCheck is null ? null : MapToPhaseCheck(phaseCheck),
         };
+        // The scans' check is Analyze's; the subtype warnings are this diagnosis's own (an edit may add a
+        // lesion fewer phases cover, or remove the one that was warned about).
+        if (diagnosis.SubtypeWarnings.Count > 0) (message.PhaseCheck ??= new V1.PhaseCheck()).Warnings.Add(diagnosis.SubtypeWarnings);
         var tumor = diagnosis.LargestTumor;
         if (tumor is not null && tumor.SubtypeProbabilities.Count == RenalSubtypes.Names.Count)
         {

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using RenalGrpc.Server.Tests.Support;
+using RenalGrpc.Engine.Analysis;
 using RenalGrpc.Imaging.Components;
 using RenalGrpc.V1;
 
@@ -37,6 +38,37 @@ public sealed partial class EditTests
         Assert.Equal("chunk.data", RpcAssert.ViolatedField(e));
         Assert.Contains($"voxel {Index(17, 9, 4)} has label 4", e.Status.Detail);
         Assert.Equal(1u, (await FetchAsync(studyId)).Header.Revision);
+    }
+
+    [Fact]
+    public async Task AnEditAnswersAnalyzesCheckOfTheScansWithItsOwnSubtypeWarnings()
+    {
+        // Until session 24 an edit's diagnosis had no phase check, so a client showing the latest one lost
+        // Analyze's warnings, and one keeping Analyze's kept a subtype warning for a lesion the edit removed.
+        _engine.PhaseCheck = new PhaseCheckRecord(new Dictionary<string, double> { ["P"] = 150 }, ["phase P: a scan warning (fake)"]);
+        _engine.TumorSubtypeWarning = "the subtype of lesion 1 is read from P alone (fake)";
+        var studyId = await UploadAndAnalyzeAsync();
+        var analyzed = AnalyzeLabels();
+        Assert.Contains((byte)2, analyzed);
+
+        var noTumor = analyzed.Select(v => v == 2 ? (byte)1 : v).ToArray();
+        var removed = await SubmitAsync(WholeMap(studyId, 1, noTumor));
+        Assert.Equal(["phase P: a scan warning (fake)"], removed.Diagnosis.PhaseCheck.Warnings);
+        Assert.Equal(150, removed.Diagnosis.PhaseCheck.KidneyUpperQuartileHu["P"]);
+
+        var restored = await SubmitAsync(WholeMap(studyId, 2, analyzed));
+        Assert.Equal(["phase P: a scan warning (fake)", "the subtype of lesion 1 is read from P alone (fake)"], restored.Diagnosis.PhaseCheck.Warnings);
+    }
+
+    [Fact]
+    public async Task AnEditOfAnAnalysisWithoutACheckAnswersOnlyItsSubtypeWarnings()
+    {
+        _engine.TumorSubtypeWarning = "the subtype of lesion 1 is read from P alone (fake)";
+        var studyId = await UploadAndAnalyzeAsync();
+        var box = new VoxelBox { I0 = 5, J0 = 4, K0 = 3, SizeI = 2, SizeJ = 2, SizeK = 1 };
+        var edit = await SubmitAsync(Region(studyId, 1, box, [4], [2]));
+        Assert.Equal(["the subtype of lesion 1 is read from P alone (fake)"], edit.Diagnosis.PhaseCheck.Warnings);
+        Assert.Empty(edit.Diagnosis.PhaseCheck.KidneyUpperQuartileHu);
     }
 
     private static VoxelBox BoxOf(VoxelBounds b) => b.IsEmpty

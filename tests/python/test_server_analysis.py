@@ -203,6 +203,16 @@ def test_swapped_phases_are_named_and_the_renamed_rerun_is_clean(model_client):
         # Two phases are fewer than the default classifier was trained on: the only warning left says so.
         assert few_phase_warnings_only(second.diagnosis, "N and P only")
         assert second.reference_phase == "P"
+
+        # An edit answers Analyze's check of the scans again, with the subtype warning recomputed: gone
+        # with the tumour, back with it.
+        assert any(lesion["label"] == 2 for lesion in second.diagnosis["lesions"])
+        no_tumour = np.where(second.labels == 2, 1, second.labels).astype(np.uint8)
+        erased = model_client.submit_edit(uploaded[1], second.revision, second.labels, no_tumour)
+        assert erased.diagnosis["phaseCheck"].get("warnings", []) == []
+        assert erased.diagnosis["phaseCheck"]["kidneyUpperQuartileHu"] == second.diagnosis["phaseCheck"]["kidneyUpperQuartileHu"]
+        restored = model_client.submit_edit(uploaded[1], erased.revision, no_tumour, second.labels)
+        assert restored.diagnosis["phaseCheck"]["warnings"] == second.diagnosis["phaseCheck"]["warnings"]
     finally:
         # The server is shared by the session's tests: others upload these phantom phases and expect a fresh upload.
         for study_id in uploaded:

@@ -100,7 +100,7 @@ def test_phases_as_they_look_moves_each_volume_to_the_phase_the_check_names():
     diagnosis = {"phaseCheck": {"warnings": ["..."], "looksLike": {"A": "P", "P": "A"}}}
     assert phases_as_they_look(nodes, diagnosis) == {"N": "n", "A": "scan given as P", "P": "scan given as A", "D": "d"}
     assert list(phases_as_they_look(nodes, diagnosis)) == ["N", "A", "P", "D"]
-    assert phases_as_they_look(nodes, {}) == nodes  # an edit's diagnosis has no phase check
+    assert phases_as_they_look(nodes, {}) == nodes  # no phase check (servers before session 24 answered edits so)
     with pytest.raises(ValueError, match="does not fit the phases"):
         phases_as_they_look({"N": "n", "P": "p"}, {"phaseCheck": {"looksLike": {"N": "A"}}})
 
@@ -153,6 +153,9 @@ def test_logic_analyzes_shows_segments_and_updates_the_diagnosis(server_with_mod
         raise
     core.apply_edit(session, new_labels, edit)
     assert session.revision == edit.revision and session.diagnosis is edit.diagnosis
+    # The painted tumour is read from N and P too: the edit's answer says so (one sentence for all tumours so read).
+    assert session.phase_warnings == phase_warnings(edit.diagnosis) and len(session.phase_warnings) == 1
+    assert "read from N and P only" in session.phase_warnings[0]
     rows = lesion_rows(session.diagnosis, core.server_info["subtypes"])
     assert any(r["kind"] == "tumor" and r["side"] == "right" and r["predicted"] for r in rows)
     core.close()

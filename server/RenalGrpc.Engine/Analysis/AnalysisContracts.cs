@@ -60,6 +60,13 @@ public sealed record StudyDiagnosis(
     IReadOnlyList<LesionDiagnosis> Lesions,
     string Verdict)
 {
+    /// <summary>
+    /// One sentence per set of phases that tumors' subtypes were read from when fewer than the classifier
+    /// was trained on (<see cref="FewPhaseSubtypes"/>); set by the analyzer on every diagnosis, Analyze's
+    /// and each edit's, since an edit can add a lesion that fewer phases cover. Empty when none.
+    /// </summary>
+    public IReadOnlyList<string> SubtypeWarnings { get; init; } = [];
+
     /// <summary>The largest tumor (label 2), whose classification is the study's; null when none.</summary>
     public LesionDiagnosis? LargestTumor => Lesions.Where(l => l.Label == KidneyLabels.Tumor).MaxBy(l => l.VolumeMl);
 }

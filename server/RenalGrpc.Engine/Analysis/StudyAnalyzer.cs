@@ -131,10 +131,8 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
 
             progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 0));
             var clock = Stopwatch.StartNew();
-            var diagnosed = StudyDiagnoser.DiagnoseWithVoxels(aligned, referenceLabels, classifier, Settings.Postprocessing.Connectivity, cancellationToken);
+            var diagnosed = Warned(StudyDiagnoser.DiagnoseWithVoxels(aligned, referenceLabels, classifier, Settings.Postprocessing.Connectivity, cancellationToken));
             var phaseCheck = PhaseConsistencyCheck.Check(aligned, referenceLabels);
-            if (FewPhaseSubtypes.Warnings(diagnosed.Diagnosis.Lesions, model.Metadata.ClassifierMinPhases) is { Count: > 0 } fewPhases)
-                phaseCheck = phaseCheck with { Warnings = [.. phaseCheck.Warnings, .. fewPhases] };
             timings.Add(new StageTiming(AnalysisStage.Classification, null, clock.Elapsed.TotalSeconds));
             progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 1));
 
@@ -152,13 +150,18 @@ public sealed class StudyAnalyzer : IStudyAnalyzer, IDisposable
     }
 
     public StudyDiagnosis Diagnose(AlignedStudy aligned, Volume labels, CancellationToken cancellationToken) =>
-        StudyDiagnoser.Diagnose(aligned, labels, classifier, Settings.Postprocessing.Connectivity, cancellationToken);
+        Warned(StudyDiagnoser.Diagnose(aligned, labels, classifier, Settings.Postprocessing.Connectivity, cancellationToken));
 
     /// <summary>Only the lesions the edit touched are re-measured and re-classified (<see cref="StudyDiagnoser.Update"/>).</summary>
     public DiagnosedLabels Rediagnose(AlignedStudy aligned, Volume labels, DiagnosedLabels? previous, VoxelBounds changed, CancellationToken cancellationToken) =>
-        previous is null
+        Warned(previous is null
             ? StudyDiagnoser.DiagnoseWithVoxels(aligned, labels, classifier, Settings.Postprocessing.Connectivity, cancellationToken)
-            : StudyDiagnoser.Update(aligned, labels, previous, changed, classifier, Settings.Postprocessing.Connectivity, cancellationToken);
+            : StudyDiagnoser.Update(aligned, labels, previous, changed, classifier, Settings.Postprocessing.Connectivity, cancellationToken));
+
+    private StudyDiagnosis Warned(StudyDiagnosis diagnosis) =>
+        diagnosis with { SubtypeWarnings = FewPhaseSubtypes.Warnings(diagnosis.Lesions, model.Metadata.ClassifierMinPhases) };
+
+    private DiagnosedLabels Warned(DiagnosedLabels diagnosed) => diagnosed with { Diagnosis = Warned(diagnosed.Diagnosis) };
 
     public Volume? SegmentLesionAt(AlignedStudy aligned, Vec3 pointLps, CancellationToken cancellationToken) =>
         LocalLesionSegmentation.Segment(segmenter, aligned, pointLps, cancellationToken);

@@ -61,7 +61,7 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
         // (the next unused one, so an edit against an earlier Analyze's labels is stale). Kept labels are
         // never written to, so streaming them while an edit makes the next revision is safe.
         var revision = store.AttachAnalysis(studyId, analysis.Aligned, labels,
-            analysis.LesionVoxels is { } voxels ? new DiagnosedLabels(analysis.Diagnosis, voxels) : null).Revision;
+            analysis.LesionVoxels is { } voxels ? new DiagnosedLabels(analysis.Diagnosis, voxels) : null, analysis.PhaseCheck).Revision;
         await StreamLabelsAsync(labels, reference, revision, isReferenceGrid: true, responseStream, ct);
         if (options.PerPhaseMasks)
         {
@@ -146,7 +146,7 @@ public sealed partial class AnalysisService(StudyStore store, InferenceWorker wo
             Revision = stored.Revision,
             ChangedRegion = changed.ToProto(),
             Diagnosis = DiagnosisMapping.MapToDiagnosis(diagnosis, study.Id, stored.Revision, worker.ModelVersion,
-                [new StageTiming(AnalysisStage.Classification, null, seconds)]),
+                [new StageTiming(AnalysisStage.Classification, null, seconds)], phaseCheck: stored.PhaseCheck),
         };
     }
 

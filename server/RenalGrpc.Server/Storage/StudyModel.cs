@@ -122,6 +122,9 @@ public sealed record StoredAnalysis(AlignedStudy Aligned, Volume Labels, IReadOn
     /// <summary>The latest revision's number.</summary>
     public uint Revision => FirstRevision + (uint)Undo.Count;
 
+    /// <summary>Analyze's check of the scans (how each phase enhances and aligned); edits answer it again, since they change no scan.</summary>
+    public PhaseCheckRecord? PhaseCheck { get; init; }
+
     /// <summary>
     /// The labels of revision <paramref name="revision"/>; null when this analysis has no such
     /// revision (before <see cref="FirstRevision"/> or after the latest). An older one is rebuilt

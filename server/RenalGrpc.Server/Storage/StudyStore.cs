@@ -156,7 +156,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
     /// is null (and nothing is kept) when the study is gone or the result does not fit the memory
     /// budget; the diagnosis is still answered under that revision, only later edits would need a new Analyze.
     /// </summary>
-    public AttachedAnalysis AttachAnalysis(string studyId, AlignedStudy aligned, Volume labels, DiagnosedLabels? diagnosed = null)
+    public AttachedAnalysis AttachAnalysis(string studyId, AlignedStudy aligned, Volume labels, DiagnosedLabels? diagnosed = null, PhaseCheckRecord? phaseCheck = null)
     {
         var bytes = StoredAnalysis.BytesOf(aligned, labels);
         lock (_gate)
@@ -170,7 +170,7 @@ public sealed partial class StudyStore(StudyStoreOptions options, TimeProvider t
             study.RevisionsIssued = revision;
             var previousBytes = study.Analysis?.Bytes ?? 0;
             var available = (ulong)Math.Max(0, Options.MemoryBudgetBytes - _memoryUsedBytes) + previousBytes;
-            var analysis = bytes <= available ? new StoredAnalysis(aligned, labels, [], bytes, diagnosed, revision) : null;
+            var analysis = bytes <= available ? new StoredAnalysis(aligned, labels, [], bytes, diagnosed, revision) { PhaseCheck = phaseCheck } : null;
             study.ReplaceAnalysis(analysis);
             _memoryUsedBytes += (long)(analysis?.Bytes ?? 0) - (long)previousBytes;
             Touch(study);

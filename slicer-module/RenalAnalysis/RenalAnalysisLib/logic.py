@@ -61,7 +61,8 @@ class Session:
     reference_node: Any = None
     segmentation_node: Any = None
     segments: List[SegmentSpec] = field(default_factory=list)
-    # Phases that do not enhance as named (Analyze's phase check); kept across edits, which do not re-check.
+    # Phases that do not enhance as named (Analyze's phase check), and tumors read from too few phases;
+    # an edit's answer repeats the first and recomputes the second (servers before session 24 sent none: kept).
     phase_warnings: List[str] = field(default_factory=list)
     # The volume analysed as each phase (for "Use phases as they look").
     phase_nodes: Dict[str, Any] = field(default_factory=dict)
@@ -266,3 +267,5 @@ class RenalAnalysisCore:
     @staticmethod
     def apply_edit(session: Session, new_labels: np.ndarray, edit: EditResult) -> None:
         session.revision, session.labels, session.diagnosis = edit.revision, new_labels, edit.diagnosis
+        if "phaseCheck" in edit.diagnosis:
+            session.phase_warnings = phase_warnings(edit.diagnosis)

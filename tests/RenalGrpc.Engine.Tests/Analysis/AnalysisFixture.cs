@@ -82,7 +82,7 @@ internal static class AnalysisFixture
     /// A random-weight checkpoint with the tiny U-Net (divisor 2 x 4 x 4) and a tiny 4-channel
     /// classifier on 32 x 32 crops; model spacing and tile as given.
     /// </summary>
-    public static void SaveRandomCheckpoint(string folder, double[] spacingMm, int[] tileShape)
+    public static void SaveRandomCheckpoint(string folder, double[] spacingMm, int[] tileShape, int? classifierMinPhases = null)
     {
         manual_seed(1234);
         using var segmentation = new SegmentationUNet(ModelArchitectureTests.TinyUNet);
@@ -95,6 +95,7 @@ internal static class AnalysisFixture
             TileShape = tileShape,
             ClassifierCrop = new CropOptions { Size = 32, MarginMm = 5 },
             Training = new TrainingDescription { DataDescription = "random initialisation, no data", Seed = 1234 },
+            ClassifierMinPhases = classifierMinPhases,
         }, segmentation, classifier);
     }
 

@@ -1,6 +1,7 @@
 using RenalGrpc.Engine.Analysis;
 using RenalGrpc.Engine.Registration;
 using RenalGrpc.Imaging;
+using RenalGrpc.Imaging.Components;
 using TorchSharp;
 using Xunit.Abstractions;
 
@@ -71,6 +72,33 @@ public sealed class StudyAnalyzerTests(ITestOutputHelper output) : IDisposable
             progress.Events.Where(e => e.Stage == AnalysisStage.Segmentation).Select(e => e.Phase).Distinct());
         Assert.Contains(progress.Events, e => e.Stage == AnalysisStage.Segmentation && e.Fraction is > 0 and < 1);
         Assert.Equal(new AnalysisProgress(AnalysisStage.Classification, 1), progress.Events[^1]);
+    }
+
+    [Fact]
+    public void EveryDiagnosisSaysWhichTumorsWereReadFromFewerPhasesThanTheClassifierWasTrainedOn_EditsToo()
+    {
+        AnalysisFixture.SaveRandomCheckpoint(folder, [8, 8, 10], [16, 32, 32], classifierMinPhases: 3);
+        using var analyzer = StudyAnalyzer.Load(folder, new StudyAnalyzerSettings
+        {
+            Alignment = new AlignmentOptions { Registration = new MaskRegistrationOptions { Steps = 10 } },
+        });
+        var study = AnalysisFixture.TinyStudy;
+        var phases = new Dictionary<string, Volume> { ["N"] = study.Images["N"], ["P"] = study.Images["P"] };
+        var aligned = analyzer.Analyze(phases, new AnalysisOptions(), null, CancellationToken.None).Aligned;
+
+        // The edit loop's calls, on labels drawn by hand (random weights draw nothing dependable).
+        var truth = study.Truth["P"];
+        var tumor = truth.Voxels<byte>().ToArray().Select(v => v == 2 ? (byte)2 : (byte)0).ToArray();
+        Assert.Contains((byte)2, tumor);
+        var withTumor = Volume.FromVoxels<byte>(truth.Geometry, tumor);
+        var warned = analyzer.Rediagnose(aligned, withTumor, null, VoxelBounds.Of(truth.Geometry.Size), CancellationToken.None);
+        var warning = Assert.Single(warned.Diagnosis.SubtypeWarnings);
+        Assert.EndsWith("read from N and P only: the classifier was trained on lesions seen in 3 or more phases, so these subtype probabilities are not validated", warning);
+        Assert.Equal(warned.Diagnosis.SubtypeWarnings, analyzer.Diagnose(aligned, withTumor, CancellationToken.None).SubtypeWarnings);
+
+        // Erasing the tumor (an edit from the diagnosis before it) takes the warning away.
+        var erased = Volume.FromVoxels<byte>(truth.Geometry, new byte[tumor.Length]);
+        Assert.Empty(analyzer.Rediagnose(aligned, erased, warned, VoxelBounds.Of(truth.Geometry.Size), CancellationToken.None).Diagnosis.SubtypeWarnings);
     }
 
     [Fact]

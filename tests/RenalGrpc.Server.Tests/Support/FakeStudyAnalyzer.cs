@@ -83,11 +83,23 @@ public sealed class FakeStudyAnalyzer : IStudyAnalyzer
         var labels = Segment(image);
         var phaseLabels = phases.ToDictionary(p => p.Key, p => Segment(p.Value));
         progress?.Report(new AnalysisProgress(AnalysisStage.Classification, 1));
-        var diagnosis = new StudyDiagnosis(reference, Lesions(labels, phases.Keys), "left renal mass, most likely ccRCC (fake)");
+        var diagnosis = Warned(new StudyDiagnosis(reference, Lesions(labels, phases.Keys), "left renal mass, most likely ccRCC (fake)"));
         var aligned = new AlignedStudy(reference, image.Geometry, phases, []);
         Interlocked.Increment(ref _completedRuns);
-        return new StudyAnalysis(aligned, labels, phaseLabels, diagnosis, [new StageTiming(AnalysisStage.Segmentation, reference, 0.01)]);
+        return new StudyAnalysis(aligned, labels, phaseLabels, diagnosis, [new StageTiming(AnalysisStage.Segmentation, reference, 0.01)])
+        {
+            PhaseCheck = PhaseCheck,
+        };
     }
+
+    /// <summary>What Analyze answers as its check of the scans; null (the default) = none.</summary>
+    public PhaseCheckRecord? PhaseCheck { get; set; }
+
+    /// <summary>When set, every diagnosis with a tumor carries this as its subtype warning (as the real analyzer's few-phase rule would).</summary>
+    public string? TumorSubtypeWarning { get; set; }
+
+    private StudyDiagnosis Warned(StudyDiagnosis diagnosis) =>
+        TumorSubtypeWarning is { } warning && diagnosis.LargestTumor is not null ? diagnosis with { SubtypeWarnings = [warning] } : diagnosis;
 
     /// <summary>One "lesion" per label present (tumor first): the fake does not split components.</summary>
     private static List<LesionDiagnosis> Lesions(Volume labels, IEnumerable<string> phases)
@@ -117,7 +129,7 @@ public sealed class FakeStudyAnalyzer : IStudyAnalyzer
         cancellationToken.ThrowIfCancellationRequested();
         DiagnoseThread = Thread.CurrentThread.Name;
         Interlocked.Increment(ref _diagnoseRuns);
-        return new StudyDiagnosis(aligned.ReferencePhase, Lesions(labels, aligned.ImagesOnReference.Keys), "re-diagnosed (fake)");
+        return Warned(new StudyDiagnosis(aligned.ReferencePhase, Lesions(labels, aligned.ImagesOnReference.Keys), "re-diagnosed (fake)"));
     }
 
     /// <summary>Records what the server hands the engine for an edit, then re-diagnoses the whole map (the interface's default).</summary>
