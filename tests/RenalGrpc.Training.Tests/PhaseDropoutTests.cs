@@ -77,4 +77,8 @@ public sealed class PhaseDropoutTests
     [InlineData(4)]
     public void A_minimum_outside_one_to_three_is_refused(int least) =>
         Assert.Throws<ArgumentException>(() => new ClassifierTrainingOptions { MinPhasesAfterDropout = least }.Validate());
+
+    [Fact]
+    public void A_crop_jitter_share_outside_zero_to_one_is_refused() =>
+        Assert.Throws<ArgumentException>(() => new ClassifierTrainingOptions { CropJitter = 1.5 }.Validate());
 }

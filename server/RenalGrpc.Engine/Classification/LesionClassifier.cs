@@ -127,10 +127,31 @@ public sealed class LesionClassifier
         if (crops.Count == 0) return null;
         var triplets = PhaseTriplets.For(crops.Keys);
         var batch = PhaseTriplets.Batch(triplets, crops);
+        int items = triplets.Count;
+        if (Crop.JitterAverage)
+        {
+            var box = crops.Values.First().Box;
+            (batch, items) = WithJitter(batch, CropJitter.AllDraws(box.Width, box.Height, Crop.Size), Crop.Size);
+        }
         var probabilities = Crop.FlipAverage
-            ? Predict(WithFlips(batch, PhaseTriplets.InputChannels, Crop.Size), 4 * triplets.Count)
-            : Predict(batch, triplets.Count);
+            ? Predict(WithFlips(batch, PhaseTriplets.InputChannels, Crop.Size), 4 * items)
+            : Predict(batch, items);
         return new LesionClassification(probabilities, triplets, crops.ToDictionary(c => c.Key, c => c.Value.Box));
+    }
+
+    /// <summary>Each item of a batch of 4 x size x size stacks (mask last) as every draw makes it; returns the batch and its item count.</summary>
+    public static (float[] Batch, int Items) WithJitter(float[] batch, IReadOnlyList<JitterDraw> draws, int size)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(draws);
+        int item = PhaseTriplets.InputChannels * size * size;
+        if (size < 1 || batch.Length % item != 0 || draws.Count == 0) throw new ArgumentException($"{batch.Length} values are not whole items of {PhaseTriplets.InputChannels} x {size} x {size}, or no draws");
+        var result = new float[batch.Length * draws.Count];
+        int n = 0;
+        for (int source = 0; source < batch.Length; source += item)
+            foreach (var draw in draws)
+                CropJitter.Apply(batch.AsSpan(source, item), size, draw).CopyTo(result, item * n++);
+        return (result, n);
     }
 
     /// <summary>

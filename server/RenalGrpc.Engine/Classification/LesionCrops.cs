@@ -24,6 +24,15 @@ public sealed record CropOptions
     public bool FlipAverage { get; init; }
 
     /// <summary>
+    /// Test-time crop jitter: the softmax is also averaged over the crop with its mask grown or shrunk by
+    /// a voxel and its box moved by a voxel on each axis, every combination once (<see cref="CropJitter.AllDraws"/>),
+    /// the errors a predicted mask makes and that classifiers trained with crop jitter saw. Why: on a
+    /// lesion a few voxels wide one voxel of mask is a different 64 x 64 framing, so one crop is one
+    /// draw of that noise. Off in checkpoints written before it existed, so they keep their results.
+    /// </summary>
+    public bool JitterAverage { get; init; }
+
+    /// <summary>
     /// Slice averaging: 0 classifies the largest lesion slice only (the paper's choice); a share in
     /// (0, 1] also classifies every other axial slice whose lesion area is at least that share of the
     /// largest one, and averages the softmax over those slices. Why: on 5 mm slices the largest slice

@@ -81,6 +81,29 @@ public sealed class LesionClassifierTests
     }
 
     [Fact]
+    public void JitterAveragingIsTheMeanOverEveryJitteredCropOfEveryTriplet()
+    {
+        manual_seed(6);
+        using var network = new SubtypeClassifier(new SubtypeClassifierOptions { Widths = [4, 8], BlocksPerStage = [1, 1] });
+        var (images, mask) = Study();
+        var jittered = new LesionClassifier(network, new CropOptions { Size = 16, JitterAverage = true }, IntensityNormalization.Paper);
+        var result = jittered.Classify(images, mask)!;
+
+        var crops = images.ToDictionary(p => p.Key, p => LesionCrops.Crop(p.Value, mask, jittered.Crop, jittered.Normalization)!);
+        var box = crops["P"].Box;
+        var draws = CropJitter.AllDraws(box.Width, box.Height, 16);
+        Assert.Equal(27, draws.Count); // a 14 x 10 voxel lesion shrinks
+        var each = result.Triplets
+            .SelectMany(t => draws.Select(d => jittered.Predict(CropJitter.Apply(PhaseTriplets.Stack(t, crops), 16, d), 1)))
+            .ToArray();
+        for (int c = 0; c < 5; c++) Assert.Equal(each.Average(p => p[c]), result.Probabilities[c], 5);
+
+        var plain = new LesionClassifier(network, new CropOptions { Size = 16 }, IntensityNormalization.Paper).Classify(images, mask)!;
+        Assert.True(plain.Probabilities.Zip(result.Probabilities).Max(p => Math.Abs(p.First - p.Second)) > 1e-4, "jitter changed nothing");
+        Assert.Equal(plain.Crops, result.Crops); // the reported boxes are the unjittered crop's
+    }
+
+    [Fact]
     public void SliceAveragingIsTheMeanOverTheLesionsLargeSlices()
     {
         manual_seed(7);

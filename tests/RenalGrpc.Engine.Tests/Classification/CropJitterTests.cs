@@ -1,6 +1,6 @@
-using RenalGrpc.Training.Classification;
+using RenalGrpc.Engine.Classification;
 
-namespace RenalGrpc.Training.Tests;
+namespace RenalGrpc.Engine.Tests.Classification;
 
 public sealed class CropJitterTests
 {
@@ -74,6 +74,20 @@ public sealed class CropJitterTests
     }
 
     [Fact]
+    public void All_draws_are_every_draw_a_random_one_can_make_each_once_the_identity_first()
+    {
+        var all = CropJitter.AllDraws(8, 8, 64);
+        Assert.Equal(27, all.Count);
+        Assert.Equal(new JitterDraw(1, 1, 0, 0, 0), all[0]);
+        Assert.Equal(all.Count, all.Distinct().Count());
+        var random = new Random(4);
+        Assert.All(Enumerable.Range(0, 300).Select(_ => CropJitter.Draw(8, 8, 64, random)), d => Assert.Contains(d, all));
+        // A box too small to shrink: the shrunk draws are the unshrunk ones, so 18 remain.
+        Assert.Equal(18, CropJitter.AllDraws(2, 5, 64).Count);
+        Assert.Throws<ArgumentException>(() => CropJitter.AllDraws(0, 5, 64));
+    }
+
+    [Fact]
     public void Bad_arguments_are_refused()
     {
         var stack = Stack((1, 1));
@@ -81,6 +95,5 @@ public sealed class CropJitterTests
         Assert.Throws<ArgumentException>(() => CropJitter.Apply(stack.AsSpan(0, Size * Size), Size, Shift(0, 0)));
         Assert.Throws<ArgumentException>(() => CropJitter.Apply(stack, Size, new JitterDraw(0, 1, 0, 0, 0)));
         Assert.Throws<ArgumentException>(() => CropJitter.Draw(0, 4, 64, new Random(1)));
-        Assert.Throws<ArgumentException>(() => new ClassifierTrainingOptions { CropJitter = 1.5 }.Validate());
     }
 }

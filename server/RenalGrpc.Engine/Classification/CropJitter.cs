@@ -1,10 +1,11 @@
-namespace RenalGrpc.Training.Classification;
+namespace RenalGrpc.Engine.Classification;
 
 /// <summary>One draw of <see cref="CropJitter"/>: zoom and shift of the image framing, growth of the mask, in crop pixels.</summary>
 public readonly record struct JitterDraw(double ZoomRows, double ZoomColumns, double ShiftRows, double ShiftColumns, int MaskGrowPixels);
 
 /// <summary>
-/// Training-time stand-in for a predicted mask. At inference the crop's box follows the network's
+/// Training-time stand-in for a predicted mask (and, with <see cref="CropOptions.JitterAverage"/>, every
+/// such error at test time). At inference the crop's box follows the network's
 /// mask: a mask one voxel larger frames the lesion with more context and covers a ring more of it,
 /// a mask one voxel off leaves the lesion off-centre under a centred mask. On a lesion a few voxels
 /// wide one voxel is many crop pixels, so the draws are in voxels of the lesion's box. Pure
@@ -49,9 +50,33 @@ public static class CropJitter
     /// </summary>
     public static JitterDraw Draw(int boxWidth, int boxHeight, int size, Random random)
     {
+        ArgumentNullException.ThrowIfNull(random);
         if (boxWidth < 1 || boxHeight < 1 || size < 1) throw new ArgumentException("box and crop sizes must be positive");
         int grow = random.Next(-1, 2);
         int shiftI = random.Next(-1, 2), shiftJ = random.Next(-1, 2);
+        return DrawOf(grow, shiftI, shiftJ, boxWidth, boxHeight, size);
+    }
+
+    /// <summary>
+    /// Every draw <see cref="Draw"/> can make for such a box, each once (27, or 18 when the box is too small
+    /// to shrink), the unjittered one first: test-time averaging over the mask errors training taught.
+    /// </summary>
+    public static IReadOnlyList<JitterDraw> AllDraws(int boxWidth, int boxHeight, int size)
+    {
+        if (boxWidth < 1 || boxHeight < 1 || size < 1) throw new ArgumentException("box and crop sizes must be positive");
+        var draws = new List<JitterDraw> { DrawOf(0, 0, 0, boxWidth, boxHeight, size) };
+        foreach (int grow in (int[])[0, -1, 1])
+            foreach (int shiftI in (int[])[0, -1, 1])
+                foreach (int shiftJ in (int[])[0, -1, 1])
+                {
+                    var draw = DrawOf(grow, shiftI, shiftJ, boxWidth, boxHeight, size);
+                    if (!draws.Contains(draw)) draws.Add(draw);
+                }
+        return draws;
+    }
+
+    private static JitterDraw DrawOf(int grow, int shiftI, int shiftJ, int boxWidth, int boxHeight, int size)
+    {
         // A box too small to shrink by a voxel on each side keeps its size.
         if (grow < 0 && Math.Min(boxWidth, boxHeight) <= 2) grow = 0;
         double grownWidth = boxWidth + 2 * grow, grownHeight = boxHeight + 2 * grow;
