@@ -15,7 +15,7 @@ internal sealed class TrainCommand : ICliCommand
     public string Usage => $"""
         usage: renal train --data DIR --out MODEL [--stage seg|cls|both] [--epochs N] [--seg-epochs N] [--cls-epochs N]
                            [--val-fraction F] [--seed S] [--threads N] [--batch-size N] [--version V]
-                           [--cls-crops per-phase|reference] [--cls-crop-jitter F] [--cls-flip-average]
+                           [--cls-crops per-phase|reference] [--cls-crop-jitter F] [--cls-flip-average] [--cls-jitter-average]
                            [--cls-phase-dropout F] [--cls-min-phases K]
           --data DIR        dataset in the DATASET.md layout (renal phantom) or the KiTS23 layout
           --out MODEL       checkpoint folder; an existing checkpoint there is the starting point, and
@@ -36,10 +36,12 @@ internal sealed class TrainCommand : ICliCommand
                             (1, 2 or 3; default: exactly one phase dropped). 1 teaches single-scan studies
           --cls-flip-average  the classifier's softmax is also averaged over its crops flipped along rows,
                             columns and both (stored in the checkpoint; validation uses it too)
+          --cls-jitter-average  ... and over every crop-jitter draw (mask grown or shrunk by a voxel, box moved
+                            by a voxel: 27 crops; stored in the checkpoint, as the default model has it since 0.4.5)
           --version V       model version written into checkpoint.json (default: the starting
                             checkpoint's, or 0.1.0 for a new model)
         """;
-    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "--cls-flip-average" };
+    public IReadOnlySet<string> Switches { get; } = new HashSet<string> { "--cls-flip-average", "--cls-jitter-average" };
 
     public Task<int> RunAsync(CliArguments args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -75,6 +77,7 @@ internal sealed class TrainCommand : ICliCommand
                 PhaseDropout = args.DoubleValue("--cls-phase-dropout", clsDefaults.PhaseDropout, 0, 1),
                 MinPhasesAfterDropout = args.Value("--cls-min-phases") is null ? null : args.IntValue("--cls-min-phases", 0, 1, 3),
                 FlipAverage = args.Flag("--cls-flip-average"),
+                JitterAverage = args.Flag("--cls-jitter-average"),
                 CropSource = args.Value("--cls-crops") switch
                 {
                     null or "per-phase" => ClassifierCropSource.PerPhase,

@@ -100,7 +100,7 @@ public static class TrainingRun
             additionalClassifiers = Array.Empty<SubtypeClassifier>(); // a new classifier replaces an ensemble: its members were not trained with it
             metadata = metadata with
             {
-                ClassifierCrop = metadata.ClassifierCrop with { FlipAverage = request.Classification.FlipAverage },
+                ClassifierCrop = metadata.ClassifierCrop with { FlipAverage = request.Classification.FlipAverage, JitterAverage = request.Classification.JitterAverage },
                 ClassifierMinPhases = Classification.ClassifierTraining.FewestPhasesTrained(
                     train.Where(c => c.Subtype is not null).Select(c => c.Phases.Count), request.Classification),
             };
@@ -126,6 +126,7 @@ public static class TrainingRun
                 Steps = request.Classification.Epochs,
                 Notes = $"trained by `renal train --stage cls`: {request.Classification.Epochs} epochs (steps count epochs), " +
                         $"{request.Classification.CropSource} crops, crop jitter {request.Classification.CropJitter}, flip average {request.Classification.FlipAverage}, " +
+                        $"jitter average {request.Classification.JitterAverage}, " +
                         $"phase dropout {request.Classification.PhaseDropout} ({(request.Classification.MinPhasesAfterDropout is { } least ? $"down to {least} phase(s)" : "one phase")}); synthetic data, not for clinical use",
             }),
         };

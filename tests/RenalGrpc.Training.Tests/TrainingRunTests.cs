@@ -120,7 +120,7 @@ public sealed class TrainingRunTests(TinyDataset data)
         {
             Classification = request.Classification with
             {
-                CropSource = Classification.ClassifierCropSource.Reference, CropJitter = 0.5, FlipAverage = true,
+                CropSource = Classification.ClassifierCropSource.Reference, CropJitter = 0.5, FlipAverage = true, JitterAverage = true,
                 PhaseDropout = 0.4, MinPhasesAfterDropout = 1,
             },
         }, log.Add, CancellationToken.None);
@@ -128,7 +128,8 @@ public sealed class TrainingRunTests(TinyDataset data)
         Assert.Contains("phase dropout 0.4 (down to 1 phase(s))", ModelCheckpoint.ReadMetadata(output).ClassifierTraining!.Notes);
         Assert.Contains(log, l => l.Contains("lesions cut (Reference)", StringComparison.Ordinal));
         Assert.True(ModelCheckpoint.ReadMetadata(output).ClassifierCrop.FlipAverage);
-        Assert.Contains("Reference crops, crop jitter 0.5, flip average True", ModelCheckpoint.ReadMetadata(output).ClassifierTraining!.Notes);
+        Assert.True(ModelCheckpoint.ReadMetadata(output).ClassifierCrop.JitterAverage);
+        Assert.Contains("Reference crops, crop jitter 0.5, flip average True, jitter average True", ModelCheckpoint.ReadMetadata(output).ClassifierTraining!.Notes);
         Assert.True(File.Exists(Path.Combine(output, ModelCheckpoint.ClassifierFile)));
         Directory.Delete(output, true);
     }

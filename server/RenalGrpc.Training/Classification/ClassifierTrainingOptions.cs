@@ -32,6 +32,9 @@ public sealed record ClassifierTrainingOptions
     /// <summary>Written into the checkpoint's crop options: inference (and validation here) also averages over flipped crops.</summary>
     public bool FlipAverage { get; init; }
 
+    /// <summary>Written into the checkpoint's crop options: inference (and validation here) also averages over every crop-jitter draw (<see cref="CropOptions.JitterAverage"/>).</summary>
+    public bool JitterAverage { get; init; }
+
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentException($"epochs must be at least 1, got {Epochs}");
