@@ -16,7 +16,7 @@ internal sealed class TrainCommand : ICliCommand
         usage: renal train --data DIR --out MODEL [--stage seg|cls|both] [--epochs N] [--seg-epochs N] [--cls-epochs N]
                            [--val-fraction F] [--seed S] [--threads N] [--batch-size N] [--version V]
                            [--cls-crops per-phase|reference] [--cls-crop-jitter F] [--cls-flip-average] [--cls-jitter-average]
-                           [--cls-phase-dropout F] [--cls-min-phases K] [--cls-min-crop-mm MM]
+                           [--cls-phase-dropout F] [--cls-min-phases K]
           --data DIR        dataset in the DATASET.md layout (renal phantom) or the KiTS23 layout
           --out MODEL       checkpoint folder; an existing checkpoint there is the starting point, and
                             OUT/train-state holds resumable state (rerun the same command to resume)
@@ -38,9 +38,6 @@ internal sealed class TrainCommand : ICliCommand
                             columns and both (stored in the checkpoint; validation uses it too)
           --cls-jitter-average  ... and over every crop-jitter draw (mask grown or shrunk by a voxel, box moved
                             by a voxel: 27 crops; stored in the checkpoint, as the default model has it since 0.4.5)
-          --cls-min-crop-mm MM  smallest side of a classifier crop's box in mm: a lesion plus margin narrower
-                            than this is cut with the kidney around it instead of stretched to fill the crop
-                            (stored in the checkpoint; default: the starting checkpoint's, 0 = off)
           --version V       model version written into checkpoint.json (default: the starting
                             checkpoint's, or 0.1.0 for a new model)
         """;
@@ -81,7 +78,6 @@ internal sealed class TrainCommand : ICliCommand
                 MinPhasesAfterDropout = args.Value("--cls-min-phases") is null ? null : args.IntValue("--cls-min-phases", 0, 1, 3),
                 FlipAverage = args.Flag("--cls-flip-average"),
                 JitterAverage = args.Flag("--cls-jitter-average"),
-                MinCropSideMm = args.Value("--cls-min-crop-mm") is null ? null : args.DoubleValue("--cls-min-crop-mm", 0, 0, 1000),
                 CropSource = args.Value("--cls-crops") switch
                 {
                     null or "per-phase" => ClassifierCropSource.PerPhase,

@@ -100,12 +100,7 @@ public static class TrainingRun
             additionalClassifiers = Array.Empty<SubtypeClassifier>(); // a new classifier replaces an ensemble: its members were not trained with it
             metadata = metadata with
             {
-                ClassifierCrop = metadata.ClassifierCrop with
-                {
-                    FlipAverage = request.Classification.FlipAverage,
-                    JitterAverage = request.Classification.JitterAverage,
-                    MinSideMm = request.Classification.MinCropSideMm ?? metadata.ClassifierCrop.MinSideMm,
-                },
+                ClassifierCrop = metadata.ClassifierCrop with { FlipAverage = request.Classification.FlipAverage, JitterAverage = request.Classification.JitterAverage },
                 ClassifierMinPhases = Classification.ClassifierTraining.FewestPhasesTrained(
                     train.Where(c => c.Subtype is not null).Select(c => c.Phases.Count), request.Classification),
             };

@@ -41,21 +41,11 @@ public sealed record CropOptions
     /// </summary>
     public double SliceAverageShare { get; init; }
 
-    /// <summary>
-    /// Smallest side of the crop's box in mm: a box narrower than this (lesion plus margin) is widened
-    /// about its centre. 0 (off) stretches every lesion to fill the crop, so a 1 cm lesion of four
-    /// voxels becomes a 64-pixel blur with no kidney around it to compare its enhancement against;
-    /// with a floor the small lesion keeps its size relative to the parenchyma it sits in. Off in
-    /// checkpoints written before it existed, so they keep their results.
-    /// </summary>
-    public double MinSideMm { get; init; }
-
     public void Validate()
     {
         if (Size < 1) throw new ArgumentException($"crop size must be at least 1 pixel, got {Size}");
         if (!(SliceAverageShare >= 0 && SliceAverageShare <= 1)) throw new ArgumentException($"slice average share {SliceAverageShare} must be in 0..1 (0 = largest slice only)");
         if (!(MarginMm >= 0) || !double.IsFinite(MarginMm)) throw new ArgumentException($"crop margin {MarginMm} mm must be finite and not negative");
-        if (!(MinSideMm >= 0 && MinSideMm <= 1000)) throw new ArgumentException($"smallest crop side {MinSideMm} mm must be in 0..1000 (0 = off)");
     }
 }
 
@@ -134,20 +124,18 @@ public static class LesionCrops
 
     /// <summary>
     /// Bounding box of the lesion on slice k grown by marginMm (per axis: ceil(margin / spacing)
-    /// pixels), widened about its centre to at least minSideMm per axis (ceil(side / spacing) pixels;
-    /// an odd extra pixel goes to the high side) and clamped to the grid; null when the slice holds
-    /// no lesion voxel.
+    /// pixels) and clamped to the grid; null when the slice holds no lesion voxel.
     /// </summary>
-    public static SliceBox? BoxOnSlice(ReadOnlySpan<byte> lesionMask, Geometry geometry, int k, double marginMm, double minSideMm = 0)
+    public static SliceBox? BoxOnSlice(ReadOnlySpan<byte> lesionMask, Geometry geometry, int k, double marginMm)
     {
         var size = geometry.Size;
         CheckLength(lesionMask, size);
         if ((uint)k >= (uint)size.K) throw new ArgumentOutOfRangeException(nameof(k), k, $"slice must be in 0..{size.K - 1}");
-        return BoxInSlice(SliceOf(lesionMask, size, k), geometry, k, marginMm, minSideMm);
+        return BoxInSlice(SliceOf(lesionMask, size, k), geometry, k, marginMm);
     }
 
     /// <summary><see cref="BoxOnSlice"/> given only slice k's mask (I x J, i fastest).</summary>
-    public static SliceBox? BoxInSlice(ReadOnlySpan<byte> sliceMask, Geometry geometry, int k, double marginMm, double minSideMm = 0)
+    public static SliceBox? BoxInSlice(ReadOnlySpan<byte> sliceMask, Geometry geometry, int k, double marginMm)
     {
         var size = geometry.Size;
         if (sliceMask.Length != size.I * size.J)
@@ -167,17 +155,8 @@ public static class LesionCrops
         if (i1 < 0) return null;
         int marginI = (int)Math.Ceiling(marginMm / geometry.Spacing.X - 1e-9);
         int marginJ = (int)Math.Ceiling(marginMm / geometry.Spacing.Y - 1e-9);
-        var (lowI, highI) = Widened(i0 - marginI, i1 + marginI, Pixels(minSideMm, geometry.Spacing.X));
-        var (lowJ, highJ) = Widened(j0 - marginJ, j1 + marginJ, Pixels(minSideMm, geometry.Spacing.Y));
-        return new SliceBox(k, Math.Max(0, lowI), Math.Max(0, lowJ), Math.Min(size.I - 1, highI), Math.Min(size.J - 1, highJ));
-    }
-
-    private static int Pixels(double mm, double spacing) => mm > 0 ? (int)Math.Ceiling(mm / spacing - 1e-9) : 0;
-
-    private static (int Low, int High) Widened(int low, int high, int minLength)
-    {
-        int extra = minLength - (high - low + 1);
-        return extra <= 0 ? (low, high) : (low - extra / 2, high + extra - extra / 2);
+        return new SliceBox(k, Math.Max(0, i0 - marginI), Math.Max(0, j0 - marginJ),
+            Math.Min(size.I - 1, i1 + marginI), Math.Min(size.J - 1, j1 + marginJ));
     }
 
     /// <summary>The crop on a given slice (e.g. one chosen on another phase); null when that slice holds no lesion voxel.</summary>
@@ -196,7 +175,7 @@ public static class LesionCrops
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(normalization);
         options.Validate();
-        var box = BoxInSlice(sliceMask, image.Geometry, k, options.MarginMm, options.MinSideMm);
+        var box = BoxInSlice(sliceMask, image.Geometry, k, options.MarginMm);
         if (box is not { } b) return null;
 
         var size = image.Size;

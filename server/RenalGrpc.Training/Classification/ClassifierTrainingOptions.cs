@@ -35,9 +35,6 @@ public sealed record ClassifierTrainingOptions
     /// <summary>Written into the checkpoint's crop options: inference (and validation here) also averages over every crop-jitter draw (<see cref="CropOptions.JitterAverage"/>).</summary>
     public bool JitterAverage { get; init; }
 
-    /// <summary>Written into the checkpoint's crop options when set: the smallest side of a crop's box in mm (<see cref="CropOptions.MinSideMm"/>); null keeps the checkpoint's.</summary>
-    public double? MinCropSideMm { get; init; }
-
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentException($"epochs must be at least 1, got {Epochs}");
@@ -45,7 +42,6 @@ public sealed record ClassifierTrainingOptions
         if (!(LearningRate > 0 && LearningRate < 1)) throw new ArgumentException($"learning rate must be in (0, 1), got {LearningRate}");
         if (!(PhaseDropout >= 0 && PhaseDropout <= 1)) throw new ArgumentException($"phase dropout must be in [0, 1], got {PhaseDropout}");
         if (!(CropJitter >= 0 && CropJitter <= 1)) throw new ArgumentException($"crop jitter must be in [0, 1], got {CropJitter}");
-        if (MinCropSideMm is { } side && !(side >= 0 && side <= 1000)) throw new ArgumentException($"the smallest crop side must be 0..1000 mm, got {side}");
         if (MinPhasesAfterDropout is < 1 or > 3) throw new ArgumentException($"the fewest phases kept after dropout must be 1, 2 or 3, got {MinPhasesAfterDropout}");
     }
 }

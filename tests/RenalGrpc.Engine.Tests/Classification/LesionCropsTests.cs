@@ -54,28 +54,6 @@ public sealed class LesionCropsTests
     }
 
     [Fact]
-    public void ASmallestSideWidensANarrowBoxAboutItsCentreAndLeavesAWideOneAlone()
-    {
-        var mask = Rectangle(5, 10, 8, 19, 13);
-        // Lesion + 5 mm margin is 20 x 12 pixels (20 mm x 24 mm). A 30 mm floor: 30 pixels along i (5 more
-        // each side), 15 along j (3 more: 1 below, 2 above); 24 mm along j is already wide enough for 20 mm.
-        Assert.Equal(new SliceBox(5, 0, 4, 29, 18), LesionCrops.BoxOnSlice(mask, Grid, 5, 5, 30));
-        Assert.Equal(new SliceBox(5, 5, 5, 24, 16), LesionCrops.BoxOnSlice(mask, Grid, 5, 5, 20));
-        Assert.Equal(LesionCrops.BoxOnSlice(mask, Grid, 5, 5), LesionCrops.BoxOnSlice(mask, Grid, 5, 5, 0));
-        // Clamped at the grid's edges like the margin.
-        var corner = Rectangle(1, 0, 27, 3, 29);
-        Assert.Equal(new SliceBox(1, 0, 21, 16, 29), LesionCrops.BoxOnSlice(corner, Grid, 1, 5, 30));
-        // The crop's box follows the option, and the lesion then fills less of the crop.
-        var image = Image((i, j, k) => 100);
-        var plain = LesionCrops.Crop(image, mask, new CropOptions { Size = 32, MarginMm = 5 }, IntensityNormalization.Paper)!;
-        var floored = LesionCrops.Crop(image, mask, new CropOptions { Size = 32, MarginMm = 5, MinSideMm = 30 }, IntensityNormalization.Paper)!;
-        Assert.Equal(new SliceBox(5, 0, 4, 29, 18), floored.Box);
-        Assert.True(floored.Mask.Sum() < plain.Mask.Sum() * 0.8, $"{floored.Mask.Sum()} vs {plain.Mask.Sum()}");
-        Assert.Throws<ArgumentException>(() => new CropOptions { MinSideMm = -1 }.Validate());
-        Assert.Throws<ArgumentException>(() => new CropOptions { MinSideMm = double.NaN }.Validate());
-    }
-
-    [Fact]
     public void CropIsStretchedToASquareWithTheMaskResizedToZeroOrOne()
     {
         var mask = Rectangle(5, 10, 8, 19, 13);
